@@ -1,0 +1,50 @@
+"""linear_exercises: the graded exercises of the PyTorch linear-layers course.
+
+Exercises (edit these files; check them with check("manual_linear") or check()):
+    1. manual_linear.py   manual_linear, ManualLinear
+    2. param_count.py     linear_param_count, count_parameters
+    3. initialization.py  init_linear_ (and init_model_)
+    4. weight_viz.py      weight_grid, plot_weight_templates
+    5. low_rank.py        LowRankLinear
+Provided helpers: data.py (load_digits), training.py (train, accuracy, make_mlp).
+"""
+
+
+from importlib import import_module
+
+from .check import check
+from .exercises import EXERCISES
+
+# Each exercise file is imported on its own, so that a mistake in one (a syntax error,
+# say) leaves the others usable; the error comes back when you use the broken one.
+_EXPORTS = {
+    "manual_linear": ("manual_linear", "ManualLinear"),
+    "param_count": ("linear_param_count", "count_parameters"),
+    "initialization": ("SCHEMES", "init_linear_", "init_model_"),
+    "weight_viz": ("weight_grid", "plot_weight_templates"),
+    "low_rank": ("LowRankLinear",),
+}
+IMPORT_ERRORS: dict[str, BaseException] = {}
+for _module, _names in _EXPORTS.items():
+    try:
+        _loaded = import_module(f".{_module}", __name__)
+    except Exception as _error:
+        IMPORT_ERRORS[_module] = _error
+        print(f"linear_exercises/{_module}.py could not be imported: {type(_error).__name__}: {_error}")
+        continue
+    globals().update({_name: getattr(_loaded, _name) for _name in _names})
+
+__all__ = [
+    "EXERCISES",
+    "SCHEMES",
+    "LowRankLinear",
+    "ManualLinear",
+    "check",
+    "count_parameters",
+    "init_linear_",
+    "init_model_",
+    "linear_param_count",
+    "manual_linear",
+    "plot_weight_templates",
+    "weight_grid",
+]
