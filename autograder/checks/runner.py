@@ -175,9 +175,9 @@ def format_report(results: list[ExerciseResult]) -> str:
 def _explain(message: str) -> str:
     if message.startswith("NotImplementedError"):
         return "Not implemented yet: " + message.partition(":")[2].strip()
-    if message.startswith("Failed: Timeout") or message.startswith("Timeout"):
+    if message.startswith(("Failed: Timeout", "Timeout")):
         return "Took too long (more than the per-check limit): look for an endless loop."
-    return message
+    return message.removeprefix("Failed: ")
 
 
 class CheckSummary:

@@ -22,14 +22,14 @@ def shape(t) -> str:
     return str(tuple(t.shape)) if isinstance(t, torch.Tensor) else type(t).__name__
 
 
-def call(fn, *args, what: str, **kwargs):
+def call(fn, *args, what: str, hint: str = "", **kwargs):
     """Call the student's fn; turn any unexpected exception into a readable failure."""
     try:
         return fn(*args, **kwargs)
     except NotImplementedError:
         raise
     except Exception as exc:  # the student's code crashed: say where and with what
-        fail(f"{what} raised {type(exc).__name__}: {exc}")
+        fail(f"{what} raised {type(exc).__name__}: {exc}; expected it to run." + (f" Hint: {hint}" if hint else ""))
 
 
 def preview(t: torch.Tensor, n: int = 4) -> str:

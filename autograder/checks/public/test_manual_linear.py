@@ -35,7 +35,7 @@ def _mistakes(x, layer):
 def test_batch_matches_nn_linear():
     """manual_linear on a (5, 7) batch with Linear(7, 3)'s weight and bias equals nn.Linear."""
     layer, x = _layer(7, 3), torch.randn(5, 7)
-    y = call(student.manual_linear, x, layer.weight, layer.bias, what="manual_linear(x (5, 7), weight (3, 7), bias (3,))")
+    y = call(student.manual_linear, x, layer.weight, layer.bias, what="manual_linear(x (5, 7), weight (3, 7), bias (3,))", hint=WEIGHT_HINT)
     expect_tensor_close(y, layer(x), "manual_linear on a (5, 7) batch", WEIGHT_HINT,
                         diagnoses={"x @ weight.T without the bias": x @ layer.weight.T})
 
@@ -43,7 +43,7 @@ def test_batch_matches_nn_linear():
 def test_square_weight_is_not_transposed():
     """With a square 4x4 weight a transposed weight still runs: the values must match nn.Linear."""
     layer, x = _layer(4, 4, seed=1), torch.randn(6, 4)
-    y = call(student.manual_linear, x, layer.weight, layer.bias, what="manual_linear with a 4x4 weight")
+    y = call(student.manual_linear, x, layer.weight, layer.bias, what="manual_linear with a 4x4 weight", hint=WEIGHT_HINT)
     expect_tensor_close(y, layer(x), "manual_linear with a square weight", WEIGHT_HINT,
                         diagnoses=_mistakes(x, layer))
 
@@ -51,7 +51,7 @@ def test_square_weight_is_not_transposed():
 def test_without_bias():
     """bias=None means no bias at all: the result equals nn.Linear(..., bias=False)."""
     layer, x = _layer(6, 4, bias=False, seed=2), torch.randn(3, 6)
-    y = call(student.manual_linear, x, layer.weight, None, what="manual_linear(x, weight, None)")
+    y = call(student.manual_linear, x, layer.weight, None, what="manual_linear(x, weight, None)", hint=WEIGHT_HINT)
     expect_tensor_close(y, layer(x), "manual_linear without bias", "with bias=None return x @ weight.T only.")
 
 
@@ -60,7 +60,7 @@ def test_any_leading_dimensions(leading):
     """Inputs of shape (*, in_features): the layer acts on the last dimension only."""
     layer = _layer(5, 2, seed=3)
     x = torch.randn(*leading, 5)
-    y = call(student.manual_linear, x, layer.weight, layer.bias, what=f"manual_linear(x of shape {tuple(x.shape)})")
+    y = call(student.manual_linear, x, layer.weight, layer.bias, what=f"manual_linear(x of shape {tuple(x.shape)})", hint=WEIGHT_HINT)
     expect_tensor_close(y, layer(x), f"manual_linear on input of shape {tuple(x.shape)}",
                         "keep every leading dimension and replace only the last one, "
                         "in_features, by out_features.")
@@ -74,7 +74,7 @@ def test_gradients_match_nn_linear():
     (layer(x) * upstream).sum().backward()
     expected = {"x": x.grad.clone(), "weight": layer.weight.grad.clone(), "bias": layer.bias.grad.clone()}
     x.grad, layer.weight.grad, layer.bias.grad = None, None, None
-    y = call(student.manual_linear, x, layer.weight, layer.bias, what="manual_linear")
+    y = call(student.manual_linear, x, layer.weight, layer.bias, what="manual_linear", hint=WEIGHT_HINT)
     if not isinstance(y, torch.Tensor) or not y.requires_grad:
         fail("manual_linear's result is not connected to autograd: expected a tensor with "
              "requires_grad=True. Hint: use torch operations on the tensors you are given; "
@@ -132,9 +132,9 @@ def test_does_not_call_nn_linear_or_f_linear():
     layer, x = _layer(4, 3, seed=5), torch.randn(2, 4)
     spy = _CallSpy()
     with spy:
-        call(student.manual_linear, x, layer.weight, layer.bias, what="manual_linear")
+        call(student.manual_linear, x, layer.weight, layer.bias, what="manual_linear", hint=WEIGHT_HINT)
         module = call(student.ManualLinear, 4, 3, what="ManualLinear(4, 3)")
-        call(module, x, what="ManualLinear(4, 3)(x)")
+        call(module, x, what="ManualLinear(4, 3)(x)", hint=WEIGHT_HINT)
     if "linear" in spy.names:
         fail("your code calls F.linear (directly or through nn.Linear): expected only tensor "
              "operations such as @, matmul or addmm. Hint: write x @ weight.T + bias yourself.")
@@ -151,7 +151,7 @@ def test_module_parameters_and_forward():
                  f"(its parameters: {sorted(params) or 'none'}).")
         expect_equal(tuple(params[name].shape), want, f"shape of ManualLinear(7, 3).{name}", WEIGHT_HINT)
     x = torch.randn(4, 7)
-    y = call(module, x, what="ManualLinear(7, 3)(x)")
+    y = call(module, x, what="ManualLinear(7, 3)(x)", hint=WEIGHT_HINT)
     expect_tensor_close(y, x @ module.weight.T + module.bias, "ManualLinear(7, 3) forward")
     no_bias = call(student.ManualLinear, 7, 3, bias=False, what="ManualLinear(7, 3, bias=False)")
     if getattr(no_bias, "bias", "missing") is not None or sum(p.numel() for p in no_bias.parameters()) != 21:

@@ -1,0 +1,57 @@
+"""Every known-wrong implementation loses points, with a message that says what was expected."""
+
+from __future__ import annotations
+
+import ast
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import pytest
+
+from conftest import copy_solutions
+
+CORPUS = sorted((Path(__file__).parent / "wrong_implementations").glob("*.py"))
+
+
+def _declared(path: Path) -> tuple[str, str]:
+    """TARGET and MUST_MENTION of a corpus file, read without running it."""
+    for node in ast.parse(path.read_text()).body:
+        if isinstance(node, ast.Assign) and isinstance(node.targets[0], ast.Tuple):
+            names = [t.id for t in node.targets[0].elts]
+            if names == ["TARGET", "MUST_MENTION"]:
+                return tuple(ast.literal_eval(node.value))
+    raise AssertionError(f"{path.name} must start with TARGET, MUST_MENTION = ...")
+
+
+@pytest.fixture(scope="module")
+def corpus_results(runner, tmp_path_factory):
+    """Grade every wrong implementation (two at a time): {file name: ExerciseResult}."""
+    table = {e.module: e.key for e in runner._exercise_table(Path(__file__).parents[1] / "solutions")}
+
+    def grade(path: Path):
+        target, _ = _declared(path)
+        root = copy_solutions(tmp_path_factory.mktemp(path.stem))
+        module = root / "linear_exercises" / target
+        module.write_text(module.read_text() + "\n\n# --- wrong implementation appended by the test ---\n"
+                          + path.read_text())
+        return path.name, runner.run_checks([table[target]], package_root=root)[0]
+
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        return dict(pool.map(grade, CORPUS))
+
+
+def test_corpus_is_not_empty():
+    assert len(CORPUS) >= 11
+
+
+@pytest.mark.parametrize("path", CORPUS, ids=[p.stem for p in CORPUS])
+def test_wrong_implementation_is_caught(path, corpus_results, runner):
+    _, must_mention = _declared(path)
+    result = corpus_results[path.name]
+    report = runner.format_report([result])
+    assert not result.error, report
+    assert result.score < result.points, f"{path.name} got full marks:\n{report}"
+    messages = [t.message for t in result.tests if not t.passed]
+    assert not any(m.startswith("NotImplementedError") for m in messages), report
+    assert any("expected" in m.lower() and must_mention in m for m in messages), (
+        f"no failing check of {path.name} says 'expected' and {must_mention!r}:\n{report}")

@@ -1,0 +1,6 @@
+"""Counts the bias as in_features entries: m*n + n."""
+TARGET, MUST_MENTION = "param_count.py", "off-by-one"
+
+
+def linear_param_count(in_features, out_features, bias=True):
+    return in_features * out_features + (in_features if bias else 0)
