@@ -3,7 +3,7 @@
 In a notebook:      from linear_exercises import check
                     check("manual_linear")   # one exercise
                     check()                  # all of them
-In a terminal:      python -m linear_exercises.check manual_linear
+In a terminal:      python -m linear_exercises manual_linear   (or: make check EX=manual_linear)
 
 The checks live in autograder/checks/ at the top of the course; they run in a separate
 process, so editing a file and calling check() again always tests the new version.
@@ -36,8 +36,3 @@ def _runner():
 def check(exercise: str | None = None):
     """Run the public checks of one exercise (e.g. "manual_linear") or of all; print the feedback."""
     return _runner().check(exercise, package_root=PACKAGE_ROOT)
-
-
-if __name__ == "__main__":
-    summary = check(sys.argv[1] if len(sys.argv) > 1 else None)
-    sys.exit(0 if summary.all_passed else 1)

@@ -1,0 +1,49 @@
+# The course's commands. `make lab` and `make test` create the environment first if needed.
+SHELL := /bin/bash
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV ?= .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed-stamp
+PORT ?= 8888
+EX ?=
+# JupyterLab refuses to run as root unless told it may (containers, CI machines).
+ALLOW_ROOT := $(if $(filter 0,$(shell id -u)),--allow-root,)
+
+.PHONY: help install lab test test-fast check stubs stubs-check clean
+
+help:
+	@echo "make lab          create the environment if needed and start JupyterLab on the course"
+	@echo "make test         create the environment if needed and run the whole test suite"
+	@echo "make check EX=manual_linear   run the graded checks of one exercise (all without EX)"
+	@echo "make stubs        regenerate linear_exercises/ (student stubs) from solutions/"
+	@echo "make test-fast    the suite without the slow tests (notebooks, browser)"
+
+$(STAMP): pyproject.toml
+	@$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 11), "Python 3.11 or newer is needed, found " + sys.version' 
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[dev]'
+	touch $(STAMP)
+
+install: $(STAMP)
+
+lab: $(STAMP)
+	$(BIN)/jupyter lab --ip 127.0.0.1 --port $(PORT) $(ALLOW_ROOT) \
+		--ServerApp.root_dir="$(CURDIR)" --LabApp.default_url=/lab/tree/notebooks
+
+test: $(STAMP)
+	$(BIN)/python -m pytest
+
+test-fast: $(STAMP)
+	$(BIN)/python -m pytest -m "not slow"
+
+check: $(STAMP)
+	$(BIN)/python autograder/checks/runner.py $(EX)
+
+stubs:
+	$(PYTHON) tools/make_stubs.py
+
+stubs-check:
+	$(PYTHON) tools/make_stubs.py --check
+
+clean:
+	rm -rf $(VENV) artifacts build *.egg-info
