@@ -9,7 +9,7 @@ EX ?=
 # JupyterLab refuses to run as root unless told it may (containers, CI machines).
 ALLOW_ROOT := $(if $(filter 0,$(shell id -u)),--allow-root,)
 
-.PHONY: help install lab test test-fast check stubs stubs-check clean
+.PHONY: help install lab test test-fast check stubs stubs-check bench clean
 
 help:
 	@echo "make lab          create the environment if needed and start JupyterLab on the course"
@@ -17,6 +17,7 @@ help:
 	@echo "make check EX=manual_linear   run the graded checks of one exercise (all without EX)"
 	@echo "make stubs        regenerate linear_exercises/ (student stubs) from solutions/"
 	@echo "make test-fast    the suite without the slow tests (notebooks, browser)"
+	@echo "make bench        print the course's speed figures (bench-results/ gets the JSON)"
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 11), "Python 3.11 or newer is needed, found " + sys.version' 
@@ -44,6 +45,9 @@ stubs:
 
 stubs-check:
 	$(PYTHON) tools/make_stubs.py --check
+
+bench: $(STAMP)
+	$(BIN)/python benchmarks/bench.py
 
 clean:
 	rm -rf $(VENV) artifacts build *.egg-info
