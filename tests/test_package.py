@@ -9,7 +9,7 @@ import pytest
 import torch
 from torch import nn
 
-from conftest import REPO, SOLUTIONS
+from conftest import SOLUTIONS
 
 sys.path.insert(0, str(SOLUTIONS))
 import linear_exercises as lx  # noqa: E402  (the reference solutions)

@@ -61,7 +61,8 @@ class ExerciseResult:
 
 def _exercise_table(package_root: Path):
     """The EXERCISES table, read from the package file without importing the package."""
-    candidates = [package_root / "linear_exercises" / "exercises.py", CHECKS_DIR.parent.parent / "solutions" / "linear_exercises" / "exercises.py"]
+    candidates = [package_root / "linear_exercises" / "exercises.py",
+                  CHECKS_DIR.parent.parent / "solutions" / "linear_exercises" / "exercises.py"]
     path = next(p for p in candidates if p.exists())
     spec = importlib.util.spec_from_file_location("_linear_exercises_table", path)
     module = importlib.util.module_from_spec(spec)

@@ -5,6 +5,7 @@ import matplotlib
 matplotlib.use("Agg")
 
 import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np  # noqa: E402
 import pytest  # noqa: E402
 import torch  # noqa: E402
 from matplotlib.figure import Figure  # noqa: E402
@@ -90,9 +91,8 @@ def test_one_reshaped_image_per_unit_with_titles():
     shown = _images(fig)
     expect_equal(len(shown), 10, "number of images drawn for a (10, 784) weight", "one imshow per output unit.")
     for k, im in enumerate(shown):
-        expect_tensor_close(torch.as_tensor(im.get_array().data if hasattr(im.get_array(), "data") else im.get_array(),
-                                            dtype=torch.float32),
-                            images[k], f"the image of tile {k}", "reshape row k of the weight to image_shape.")
+        shown_k = torch.as_tensor(np.ma.getdata(im.get_array()), dtype=torch.float32)
+        expect_tensor_close(shown_k, images[k], f"the image of tile {k}", "reshape row k of the weight to image_shape.")
     titles = [im.axes.get_title() for im in shown]
     expect_equal(titles, [str(k) for k in range(10)], "default tile titles")
     fig = _plot(weight[:3], (28, 28), titles=["a", "b", "c"])
