@@ -11,6 +11,7 @@ import os
 EXERCISE_MARKERS = ("manual_linear", "param_count", "init", "weight_viz", "low_rank")
 
 _out = None
+_timed_out = set()  # exercises with a check that hit its time limit: their other checks are skipped
 
 
 def _write(record):
@@ -37,10 +38,13 @@ def _short_message(report):
 
 def pytest_runtest_logreport(report):
     if report.when == "call" or (report.when == "setup" and not report.passed):
+        exercise = dict(report.user_properties).get("exercise")
+        if report.failed and "Timeout" in _short_message(report):
+            _timed_out.add(exercise)
         _write({
             "kind": "test",
             "nodeid": report.nodeid,
-            "exercise": dict(report.user_properties).get("exercise"),
+            "exercise": exercise,
             "doc": dict(report.user_properties).get("doc", ""),
             "outcome": report.outcome,
             "message": "" if report.passed else _short_message(report),
@@ -48,10 +52,14 @@ def pytest_runtest_logreport(report):
 
 
 def pytest_runtest_setup(item):
+    import pytest
+
     marker = next((m.name for m in item.iter_markers() if m.name in EXERCISE_MARKERS), None)
     doc = (getattr(item, "function", None).__doc__ or "").strip().splitlines()
     item.user_properties.append(("exercise", marker))
     item.user_properties.append(("doc", doc[0] if doc else item.name))
+    if marker in _timed_out:
+        pytest.skip("not run: an earlier check of this exercise took too long")
 
 
 def pytest_collectreport(report):
