@@ -7,11 +7,12 @@ The file is named by $LINEAR_CHECKS_REPORT.
 
 import json
 import os
+import re
 
 EXERCISE_MARKERS = ("manual_linear", "param_count", "init", "weight_viz", "low_rank")
 
 _out = None
-_timed_out = set()  # exercises with a check that hit its time limit: their other checks are skipped
+_timed_out = set()  # checks that hit their time limit: their other parametrizations are skipped
 
 
 def _write(record):
@@ -40,7 +41,7 @@ def pytest_runtest_logreport(report):
     if report.when == "call" or (report.when == "setup" and not report.passed):
         exercise = dict(report.user_properties).get("exercise")
         if report.failed and "Timeout" in _short_message(report):
-            _timed_out.add(exercise)
+            _timed_out.add(report.nodeid.split("[")[0])
         _write({
             "kind": "test",
             "nodeid": report.nodeid,
@@ -58,8 +59,8 @@ def pytest_runtest_setup(item):
     doc = (getattr(item, "function", None).__doc__ or "").strip().splitlines()
     item.user_properties.append(("exercise", marker))
     item.user_properties.append(("doc", doc[0] if doc else item.name))
-    if marker in _timed_out:
-        pytest.skip("not run: an earlier check of this exercise took too long")
+    if item.nodeid.split("[")[0] in _timed_out:
+        pytest.skip("not run: the same check took too long with other inputs")
 
 
 def pytest_collectreport(report):
@@ -67,7 +68,11 @@ def pytest_collectreport(report):
         text = report.longreprtext.strip().splitlines()
         # The useful part of an import error is its last lines ("E   SyntaxError: ...").
         detail = [line[1:].strip() for line in text if line.startswith("E ")] or text[-3:]
-        _write({"kind": "collect-error", "nodeid": report.nodeid, "message": " ".join(detail[-3:])})
+        message = detail[-1] if detail else "unknown error"
+        where = [m for m in (re.search(r'File "([^"]+)", line (\d+)', line) for line in text) if m]
+        if where:
+            message += f" ({os.path.basename(where[-1].group(1))}, line {where[-1].group(2)})"
+        _write({"kind": "collect-error", "nodeid": report.nodeid, "message": message})
 
 
 def pytest_collection_finish(session):

@@ -99,7 +99,7 @@ def _run_pytest(keys: list[str], package_root: Path, hidden: bool, timeout: floa
         })
         cmd = [sys.executable, "-m", "pytest", *files, "-c", str(CHECKS_DIR / "pytest.ini"),
                "--rootdir", str(CHECKS_DIR), "--noconftest", "-p", "pytest_timeout", "-p", "report_plugin",
-               "-q", "--no-header", "-m", " or ".join(keys)]
+               "-q", "--no-header", "--continue-on-collection-errors", "-m", " or ".join(keys)]
         try:
             proc = subprocess.run(cmd, cwd=tmp, env=env, capture_output=True, text=True,
                                   timeout=timeout, stdin=subprocess.DEVNULL)
@@ -128,10 +128,12 @@ def _collect(records: list[dict], result: ExerciseResult, module: str) -> None:
     for r in records:
         if r["kind"] == "test" and r["exercise"] == result.key:
             result.tests.append(TestResult(r["doc"], r["nodeid"], r["outcome"] == "passed", r["message"]))
-        elif r["kind"] == "collect-error" and Path(module).stem in r["nodeid"]:
+        elif r["kind"] == "collect-error" and Path(r["nodeid"]).stem in (f"test_{result.key}", f"test_{result.key}_hidden"):
             result.error = f"linear_exercises/{module} could not be imported: {r['message']}"
         elif r["kind"] == "collect-error" and not result.error and "test_" not in r["nodeid"]:
             result.error = f"the checks could not start: {r['message']}"
+    if not result.tests and not result.error:
+        result.error = "no check ran (the test process gave no results for this exercise)"
 
 
 def run_checks(exercises: list[str] | None = None, package_root: str | os.PathLike | None = None,
@@ -187,7 +189,7 @@ def _explain(message: str) -> str:
     if message.startswith(("Failed: Timeout", "Timeout")):
         return "Took too long (more than the per-check limit): look for an endless loop."
     if message.removeprefix("Skipped: ").startswith("not run:"):
-        return "Not run: an earlier check of this exercise took too long."
+        return "Not run: the same check took too long with other inputs."
     return message.removeprefix("Failed: ")
 
 
