@@ -1,29 +1,40 @@
-"""pytest plugin loaded by the runner (-p report_plugin): writes one JSON line per result.
+"""pytest plugin of the check process (child.py): one signed result line per check.
 
 Each line holds the test id, its exercise marker, the first line of its docstring, the
 outcome and a short message: the student-facing text of a failure, never a traceback.
-The file is named by $LINEAR_CHECKS_REPORT.
+child.py hands the Reporter a `write` function that signs each line with a per-run key
+and sends it over a pipe the runner opened before any student code ran.
+
+Besides reporting, the Reporter
+- limits how long importing one test file (and with it the student's file) may take,
+  so an endless loop at import costs only that exercise;
+- skips the other parametrizations of a check that timed out;
+- fails a check, and says so, when the student's code has replaced parts of torch,
+  pytest or the checks' helpers (guard.Snapshot) or of a test file.
 """
 
-import json
+from __future__ import annotations
+
 import os
 import re
+import signal
+import types
+
+import pytest
 
 EXERCISE_MARKERS = ("manual_linear", "param_count", "init", "weight_viz", "low_rank")
-
-_out = None
-_timed_out = set()  # checks that hit their time limit: their other parametrizations are skipped
+MAX_MESSAGE = 600  # characters of a failure message that reach the feedback
 
 
-def _write(record):
-    global _out
-    if _out is None:
-        _out = open(os.environ["LINEAR_CHECKS_REPORT"], "a", encoding="utf-8")
-    _out.write(json.dumps(record) + "\n")
-    _out.flush()
+class ImportTimeout(BaseException):
+    """Importing a test file (and the student's file it loads) took too long."""
 
 
-def _short_message(report):
+def _marker(item) -> str | None:
+    return next((m.name for m in item.iter_markers() if m.name in EXERCISE_MARKERS), None)
+
+
+def _short_message(report) -> str:
     longrepr = report.longrepr
     if longrepr is None:
         return ""
@@ -34,54 +45,113 @@ def _short_message(report):
         message = str(longrepr[-1])
     else:  # pytest.fail(..., pytrace=False): the message itself
         message = str(longrepr)
-    return message.strip()
+    message = message.strip()
+    return message if len(message) <= MAX_MESSAGE else message[:MAX_MESSAGE] + " [...]"
 
 
-def pytest_runtest_logreport(report):
-    if report.when == "call" or (report.when == "setup" and not report.passed):
-        exercise = dict(report.user_properties).get("exercise")
-        if report.failed and "Timeout" in _short_message(report):
-            _timed_out.add(report.nodeid.split("[")[0])
-        _write({
-            "kind": "test",
-            "nodeid": report.nodeid,
-            "exercise": exercise,
-            "doc": dict(report.user_properties).get("doc", ""),
-            "outcome": report.outcome,
-            "message": "" if report.passed else _short_message(report),
-        })
+class Reporter:
+    def __init__(self, write, snapshot=None, policy=None, import_timeout: float = 0.0):
+        self._write = write
+        self._snapshot = snapshot
+        self._policy = policy
+        self._import_timeout = import_timeout
+        self._timed_out: set[str] = set()  # checks that hit their time limit
+        self._tampered: list[str] = []
+        self._notes: list[str] = []
+        self._test_modules: dict[str, tuple[types.ModuleType, dict]] = {}
 
+    # -- tampering -------------------------------------------------------------------
+    def _untrusted(self, value) -> bool:
+        code = getattr(value, "__code__", None) or getattr(getattr(value, "__func__", None), "__code__", None)
+        return bool(code and self._policy and self._policy.is_student_file(code.co_filename))
 
-def pytest_runtest_setup(item):
-    import pytest
+    def _check_integrity(self) -> list[str]:
+        found = list(self._snapshot.changes(self._policy.is_student_file if self._policy else (lambda f: False))
+                     ) if self._snapshot else []
+        for name, (module, saved) in self._test_modules.items():
+            live = vars(module)
+            for key, value in saved.items():
+                if live.get(key) is not value:
+                    found.append(f"{name}.{key}")
+            for key, value in live.items():
+                if key != "student" and not key.startswith("__") and self._untrusted(value):
+                    found.append(f"{name}.{key}")
+        new = [f for f in found if f not in self._tampered]
+        self._tampered.extend(new)
+        return new
 
-    marker = next((m.name for m in item.iter_markers() if m.name in EXERCISE_MARKERS), None)
-    doc = (getattr(item, "function", None).__doc__ or "").strip().splitlines()
-    item.user_properties.append(("exercise", marker))
-    item.user_properties.append(("doc", doc[0] if doc else item.name))
-    if item.nodeid.split("[")[0] in _timed_out:
-        pytest.skip("not run: the same check took too long with other inputs")
+    def note(self, text: str) -> None:
+        self._notes.append(text)
 
+    # -- hooks -----------------------------------------------------------------------
+    @pytest.hookimpl(wrapper=True)
+    def pytest_make_collect_report(self, collector):
+        if not (self._import_timeout and isinstance(collector, pytest.Module)):
+            return (yield)
 
-def pytest_collectreport(report):
-    if report.failed:
-        text = report.longreprtext.strip().splitlines()
-        # The useful part of an import error is its last lines ("E   SyntaxError: ...").
-        detail = [line[1:].strip() for line in text if line.startswith("E ")] or text[-3:]
-        message = detail[-1] if detail else "unknown error"
-        where = [m for m in (re.search(r'File "([^"]+)", line (\d+)', line) for line in text) if m]
-        if where:
-            message += f" ({os.path.basename(where[-1].group(1))}, line {where[-1].group(2)})"
-        _write({"kind": "collect-error", "nodeid": report.nodeid, "message": message})
+        def expired(signum, frame):
+            raise ImportTimeout(f"importing {os.path.basename(str(collector.path))} and the file it checks took "
+                                f"more than {self._import_timeout:g} s (an endless loop at import?)")
 
+        previous = signal.signal(signal.SIGALRM, expired)
+        signal.setitimer(signal.ITIMER_REAL, self._import_timeout)
+        try:
+            return (yield)
+        finally:
+            signal.setitimer(signal.ITIMER_REAL, 0)
+            signal.signal(signal.SIGALRM, previous)
 
-def pytest_collection_finish(session):
-    counts = {}
-    for item in session.items:
-        marker = next((m.name for m in item.iter_markers() if m.name in EXERCISE_MARKERS), None)
-        counts[marker] = counts.get(marker, 0) + 1
-    _write({"kind": "collected", "counts": counts})
+    def pytest_runtest_setup(self, item):
+        marker = _marker(item)
+        doc = (getattr(item, "function", None).__doc__ or "").strip().splitlines()
+        item.user_properties.append(("exercise", marker))
+        item.user_properties.append(("doc", doc[0] if doc else item.name))
+        if item.nodeid.split("[")[0] in self._timed_out:
+            pytest.skip("not run: the same check took too long with other inputs")
 
+    def pytest_runtest_logreport(self, report):
+        if not (report.when == "call" or (report.when == "setup" and not report.passed)):
+            return
+        props = dict(report.user_properties)
+        message = "" if report.passed else _short_message(report)
+        outcome = report.outcome
+        if report.failed and "Timeout" in message:
+            self._timed_out.add(report.nodeid.split("[")[0])
+        changed = self._check_integrity()
+        if self._tampered:
+            outcome = "failed"
+            message = ("your code replaced parts of the checking tools ("
+                       + ", ".join((changed or self._tampered)[:5]) + "): not allowed")
+        self._write({"kind": "test", "nodeid": report.nodeid, "exercise": props.get("exercise"),
+                     "doc": props.get("doc", ""), "outcome": outcome, "message": message})
 
-def pytest_sessionfinish(session, exitstatus):
-    _write({"kind": "finished", "exitstatus": int(exitstatus)})
+    def pytest_collectreport(self, report):
+        if report.failed:
+            text = report.longreprtext.strip().splitlines()
+            # The useful part of an import error is its last lines ("E   SyntaxError: ...").
+            detail = [line[1:].strip() for line in text if line.startswith("E ")] or text[-3:]
+            message = detail[-1] if detail else "unknown error"
+            where = [m for m in (re.search(r'File "([^"]+)", line (\d+)', line) for line in text) if m]
+            if where:
+                message += f" ({os.path.basename(where[-1].group(1))}, line {where[-1].group(2)})"
+            self._write({"kind": "collect-error", "nodeid": report.nodeid, "message": message[:MAX_MESSAGE]})
+
+    def pytest_collection_finish(self, session):
+        counts: dict[str | None, int] = {}
+        for item in session.items:
+            marker = _marker(item)
+            counts[marker] = counts.get(marker, 0) + 1
+            module = getattr(item, "module", None)
+            if module is not None and module.__name__ not in self._test_modules:
+                saved = {k: v for k, v in vars(module).items()
+                         if callable(v) or isinstance(v, types.ModuleType)}
+                self._test_modules[module.__name__] = (module, saved)
+        self._check_integrity()
+        self._write({"kind": "collected", "counts": counts})
+
+    def finish(self, exitstatus: int) -> None:
+        """The last line: written by child.py after pytest returns."""
+        self._check_integrity()
+        refused = list(self._policy.refused) if self._policy else []
+        self._write({"kind": "finished", "exitstatus": int(exitstatus), "tampered": self._tampered,
+                     "refused": refused, "notes": self._notes})
