@@ -121,7 +121,8 @@ def main() -> None:
                                "torch.linalg", "torch.testing", "numpy", "pytest", "_pytest.outcomes",
                                "_pytest.runner", "_pytest.reports", "_pytest.python", "_pytest.skipping",
                                "pytest_timeout", "support", "report_plugin", "guard", "hmac", "json", "os"],
-                              types=[torch.Tensor, torch.nn.Module, torch.nn.Linear, torch.nn.Parameter])
+                              classes=[torch.Tensor, torch._C.TensorBase, torch.nn.Module, torch.nn.Linear,
+                                       torch.nn.Parameter])
     policy = guard.Policy(student_dirs=student_dirs, scratch_dir=os.getcwd(),
                           protected_dirs=[str(CHECKS_DIR), *settings.get("protected_dirs", [])])
 

@@ -20,6 +20,7 @@ from __future__ import annotations
 import os
 import sys
 import threading
+import types
 
 # Events refused whenever a student frame is anywhere on the stack.
 _ANYWHERE = frozenset({
@@ -118,14 +119,17 @@ class Policy:
 class Snapshot:
     """The namespaces of trusted modules and types, to find what was replaced later."""
 
-    def __init__(self, modules: list[str], types: list[type]):
+    def __init__(self, modules: list[str], classes: list[type]):
         self.saved: dict[str, tuple[dict, dict]] = {}
         for name in modules:
             module = sys.modules.get(name)
             if module is not None:
                 self.saved[name] = (vars(module), dict(vars(module)))
-        for cls in types:
-            self.saved[f"{cls.__module__}.{cls.__qualname__}"] = (cls.__dict__, dict(cls.__dict__))
+        self.type_names = set()
+        for cls in classes:
+            name = f"{cls.__module__}.{cls.__qualname__}"
+            self.type_names.add(name)
+            self.saved[name] = (cls.__dict__, dict(cls.__dict__))
 
     def changes(self, is_student_file=lambda filename: False) -> list[str]:
         """'torch.allclose' for every name whose value is no longer the one recorded.
@@ -140,7 +144,19 @@ class Snapshot:
                 if now is value or _benign(owner, name) or _wraps(now, value, is_student_file):
                     continue
                 changed.append(f"{owner}.{name}")
+            for name in live.keys() - saved.keys():  # added since: a type's new method, a module's new function
+                value = live[name]
+                if isinstance(value, types.ModuleType) or _benign(owner, name):
+                    continue
+                if owner in self.type_names or untrusted(value, is_student_file):
+                    changed.append(f"{owner}.{name}")
         return changed
+
+
+def untrusted(value, is_student_file) -> bool:
+    """A function or method whose code is the student's (or was compiled at run time)."""
+    code = getattr(value, "__code__", None) or getattr(getattr(value, "__func__", None), "__code__", None)
+    return bool(code and is_student_file(code.co_filename))
 
 
 def _wraps(new, old, is_student_file) -> bool:
