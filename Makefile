@@ -10,7 +10,8 @@ EX ?=
 # JupyterLab refuses to run as root unless told it may (containers, CI machines).
 ALLOW_ROOT := $(if $(filter 0,$(shell id -u)),--allow-root,)
 
-.PHONY: help install lab test test-fast check stubs stubs-check bench clean
+.PHONY: help install lab test test-fast check stubs stubs-check bench bench-grading clean \
+	release solutions collect autograde feedback export grade
 
 help:
 	@echo "make lab          create the environment if needed and start JupyterLab on the course"
@@ -19,6 +20,13 @@ help:
 	@echo "make stubs        regenerate linear_exercises/ (student stubs) from solutions/"
 	@echo "make test-fast    the suite without the slow tests (notebooks, browser)"
 	@echo "make bench        print the course's speed figures (bench-results/ gets the JSON)"
+	@echo "Instructors (nbgrader course in autograder/):"
+	@echo "make release      student version of the graded assignment in autograder/release/"
+	@echo "make solutions    executed solution notebooks in solutions/notebooks/"
+	@echo "make collect      collect submissions (ZIP=folder for an LMS download, else nbgrader's exchange)"
+	@echo "make autograde    grade every submission in parallel (JOBS=n), with feedback"
+	@echo "make export       autograder/grades.csv and grades_by_exercise.csv"
+	@echo "make grade        autograde + export"
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 11), "Python 3.11 or newer is needed, found " + sys.version' 
@@ -50,6 +58,33 @@ stubs-check:
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/bench.py
+
+COURSE := $(BIN)/python autograder/course.py
+JOBS ?= $(shell nproc 2>/dev/null || echo 2)
+ZIP ?=
+
+release: $(STAMP)
+	$(COURSE) release --validate
+
+solutions: $(STAMP)
+	$(COURSE) solutions --jobs $(JOBS)
+
+collect: $(STAMP)
+	$(COURSE) collect $(if $(ZIP),--zip "$(ZIP)",)
+
+autograde: $(STAMP)
+	$(COURSE) autograde --jobs $(JOBS)
+
+feedback: $(STAMP)
+	$(COURSE) feedback
+
+export: $(STAMP)
+	$(COURSE) export
+
+grade: autograde export
+
+bench-grading: $(STAMP)
+	$(BIN)/python benchmarks/bench_grading.py
 
 clean:
 	rm -rf $(VENV) artifacts build *.egg-info

@@ -28,6 +28,12 @@ EXERCISE_MARKERS = ("manual_linear", "param_count", "init", "weight_viz", "low_r
 MAX_MESSAGE = 600  # characters of a failure message that reach the feedback
 
 
+def _nodeid(path: str, nodeid: str) -> str:
+    """"test_x.py::test_y[...]": the file's name, not its path (hidden checks lie outside the rootdir)."""
+    name = os.path.basename(str(path).split("::")[0])
+    return f"{name}::{nodeid.split('::', 1)[1]}" if "::" in nodeid else name
+
+
 class ImportTimeout(BaseException):
     """Importing a test file (and the student's file it loads) took too long."""
 
@@ -61,6 +67,7 @@ class Reporter:
         self._tampered: list[str] = []
         self._notes: list[str] = []
         self._test_modules: dict[str, tuple[types.ModuleType, dict]] = {}
+        self._collected_paths: dict[str, str] = {}  # collector node id -> its file
 
     # -- tampering -------------------------------------------------------------------
     def _untrusted(self, value) -> bool:
@@ -102,6 +109,10 @@ class Reporter:
             signal.setitimer(signal.ITIMER_REAL, 0)
             signal.signal(signal.SIGALRM, previous)
 
+    def pytest_collectstart(self, collector):
+        if getattr(collector, "path", None) is not None:
+            self._collected_paths[collector.nodeid] = str(collector.path)
+
     def pytest_runtest_setup(self, item):
         marker = _marker(item)
         doc = (getattr(item, "function", None).__doc__ or "").strip().splitlines()
@@ -123,7 +134,7 @@ class Reporter:
             outcome = "failed"
             message = ("your code replaced parts of the checking tools ("
                        + ", ".join((changed or self._tampered)[:5]) + "): not allowed")
-        self._write({"kind": "test", "nodeid": report.nodeid, "exercise": props.get("exercise"),
+        self._write({"kind": "test", "nodeid": _nodeid(report.location[0], report.nodeid), "exercise": props.get("exercise"),
                      "doc": props.get("doc", ""), "outcome": outcome, "message": message})
 
     def pytest_collectreport(self, report):
@@ -135,7 +146,8 @@ class Reporter:
             where = [m for m in (re.search(r'File "([^"]+)", line (\d+)', line) for line in text) if m]
             if where:
                 message += f" ({os.path.basename(where[-1].group(1))}, line {where[-1].group(2)})"
-            self._write({"kind": "collect-error", "nodeid": report.nodeid, "message": message[:MAX_MESSAGE]})
+            path = self._collected_paths.get(report.nodeid, report.nodeid)
+            self._write({"kind": "collect-error", "nodeid": _nodeid(path, report.nodeid), "message": message[:MAX_MESSAGE]})
 
     def pytest_collection_finish(self, session):
         counts: dict[str | None, int] = {}

@@ -1,0 +1,101 @@
+"""What this course adds to nbgrader (loaded by nbgrader_config.py).
+
+RebuildFromSource replaces the submitted notebook's cells with the instructor's, before
+anything runs. The graded notebook holds no student answers (the work is in the
+linear_exercises/*.py files), so nothing of value is lost, and:
+- a test cell the student deleted is back and graded (nbgrader's own add_missing_cells
+  fails when the cell before a deleted one is a plain markdown cell);
+- a test cell the student edited runs as the instructor wrote it;
+- code cells the student added are not run (nbgrader has no sandbox: a cell that
+  monkeypatches the kernel would otherwise run before the checks).
+Answer cells (nbgrader "solution" cells), if a future version adds any, keep the
+student's text. A note at the top of the notebook, seen in the feedback, says what was
+restored or removed.
+"""
+
+from __future__ import annotations
+
+import copy
+import importlib.util
+from pathlib import Path
+
+import nbformat
+from nbgrader.preprocessors import NbGraderPreprocessor
+
+COURSE = Path(__file__).resolve().parent
+REPO = COURSE.parent
+ASSIGNMENT = "linear_layers"
+NOTEBOOK = "linear_layers.ipynb"
+NOTE_MARK = "linear-layers-grading-note"
+
+
+def exercise_table():
+    """The EXERCISES table of solutions/linear_exercises/exercises.py (read without importing the package)."""
+    path = REPO / "solutions" / "linear_exercises" / "exercises.py"
+    spec = importlib.util.spec_from_file_location("_linear_exercises_table_course", path)
+    module = importlib.util.module_from_spec(spec)
+    import sys
+
+    sys.modules[spec.name] = module  # dataclasses look their module up
+    spec.loader.exec_module(module)
+    return module.EXERCISES
+
+
+# The files a student hands in besides the notebook: autograde keeps these as submitted.
+STUDENT_FILES = [f"linear_exercises/{e.module}" for e in exercise_table()]
+
+
+def _grade_id(cell) -> str | None:
+    return cell.get("metadata", {}).get("nbgrader", {}).get("grade_id")
+
+
+def _is_answer(cell) -> bool:
+    return bool(cell.get("metadata", {}).get("nbgrader", {}).get("solution"))
+
+
+def note_cell(lines: list[str]):
+    """A markdown cell for the top of a graded notebook: what the grader did with the submission."""
+    text = "**Grading notes**\n\n" + "\n".join(f"- {line}" for line in lines)
+    cell = nbformat.v4.new_markdown_cell(text)
+    cell.metadata[NOTE_MARK] = True
+    return cell
+
+
+class RebuildFromSource(NbGraderPreprocessor):
+    """The instructor's cells, in the instructor's order; the student's answer cells kept."""
+
+    def preprocess(self, nb, resources):
+        name = resources["nbgrader"]["notebook"] + ".ipynb"
+        source = nbformat.read(COURSE / "source" / resources["nbgrader"]["assignment"] / name, as_version=4)
+        submitted = {_grade_id(c): c for c in nb.cells if _grade_id(c)}
+        notes = [c for c in nb.cells if c.get("metadata", {}).get(NOTE_MARK)]  # written at staging
+        cells, restored, edited = [], [], []
+        for cell in source.cells:
+            gid = _grade_id(cell)
+            theirs = submitted.get(gid) if gid else None
+            if theirs is not None and _is_answer(cell):
+                cells.append(theirs)
+                continue
+            if gid and cell.cell_type == "code" and cell.metadata.get("nbgrader", {}).get("grade"):
+                if theirs is None:
+                    restored.append(gid)
+                elif theirs.source.strip() != cell.source.strip():
+                    edited.append(gid)
+            mine = copy.deepcopy(cell)
+            if mine.cell_type == "code":
+                mine.outputs, mine.execution_count = [], None
+            cells.append(mine)
+        known = {_grade_id(c) for c in source.cells}
+        added = sum(1 for c in nb.cells if c.cell_type == "code" and _grade_id(c) not in known)
+        lines = [line for n in notes for line in n.source.splitlines() if line.startswith("- ")]
+        lines = [line[2:] for line in lines]
+        if restored:
+            lines.append(f"Test cell(s) {', '.join(restored)} were missing and were put back.")
+        if edited:
+            lines.append(f"Test cell(s) {', '.join(edited)} had been edited; they ran as written by the instructor.")
+        if added:
+            lines.append(f"{added} code cell(s) you added were not run: only the test cells run at grading.")
+        if lines:
+            cells.insert(0, note_cell(lines))
+        nb.cells = cells
+        return nb, resources
