@@ -47,10 +47,11 @@ c.Execute.kernel_name = "python3"
 
 # zip_collect: one archive (or folder) per student in downloaded/linear_layers/archive/,
 # named after the student ("alice.zip", "alice_attempt2.zip"), holding the notebook and
-# linear_exercises/*.py, at its top or inside a linear_layers/ folder.
+# linear_exercises/*.py, at its top or inside one folder (linear_layers/). Deeper files
+# (a copy of autograder/checks/, say) are not collected: the course's own are used.
 c.ZipCollectApp.collector_plugin = "nbgrader.plugins.zipcollect.FileNameCollectorPlugin"
 c.FileNameCollectorPlugin.named_regexp = (
-    r".*/extracted/(?P<student_id>[A-Za-z0-9.@-]+?)(?:_[^/]*)?/(?:[^/]+/)*?"
+    r".*/extracted/(?P<student_id>[A-Za-z0-9.@-]+?)(?:_[^/]*)?/(?:[^/]+/)??"
     r"(?P<file_id>(?:linear_exercises/)?[^/]+)$"
 )
 c.FileNameCollectorPlugin.valid_ext = [".ipynb", ".py"]
