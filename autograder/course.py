@@ -66,6 +66,19 @@ def _make_stubs():
     return module
 
 
+def copy_course(dest: Path) -> Path:
+    """A working copy of the course (autograder/, the solutions package, tools/) under dest; returns its autograder/.
+
+    Tests and benchmarks grade fake classes in such a copy, never in the repository's own folders.
+    """
+    outputs = shutil.ignore_patterns("__pycache__", "release", "submitted", "autograded", "feedback", "downloaded",
+                                     ".grading", "gradebook.db", "*.csv", "solution", "nbgrader.log")
+    shutil.copytree(COURSE, dest / "autograder", ignore=outputs)
+    shutil.copytree(REPO / "solutions" / "linear_exercises", dest / "solutions" / "linear_exercises", ignore=outputs)
+    shutil.copytree(REPO / "tools", dest / "tools", ignore=outputs)
+    return dest / "autograder"
+
+
 # -- building the assignment --------------------------------------------------------------
 def build_source() -> None:
     """source/linear_layers/: the notebook (committed) plus the package and the public checks (copied)."""

@@ -19,7 +19,7 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from conftest import REPO
+from conftest import REPO, load_by_path
 
 pytestmark = pytest.mark.slow
 
@@ -89,13 +89,8 @@ CLASS = {
 
 @pytest.fixture(scope="module")
 def graded_class(tmp_path_factory):
-    course_repo = tmp_path_factory.mktemp("course")
-    ignore = shutil.ignore_patterns("__pycache__", "release", "submitted", "autograded", "feedback", "downloaded",
-                                    ".grading", "gradebook.db", "*.csv", "solution")
-    shutil.copytree(REPO / "autograder", course_repo / "autograder", ignore=ignore)
-    shutil.copytree(SOLUTION, course_repo / "solutions" / "linear_exercises", ignore=ignore)
-    shutil.copytree(REPO / "tools", course_repo / "tools", ignore=ignore)
-    course = course_repo / "autograder"
+    course = load_by_path("linear_course", REPO / "autograder" / "course.py").copy_course(
+        tmp_path_factory.mktemp("course"))
     env = {**os.environ, "LINEAR_CHECKS_TEST_TIMEOUT": "3", "LINEAR_CHECKS_IMPORT_TIMEOUT": "8",
            "LINEAR_CHECKS_RUN_TIMEOUT": "60"}
 

@@ -1,0 +1,135 @@
+"""How fast a class is graded (`make bench-grading`; also the "grading" section of `make bench`).
+
+In a temporary copy of the course, N fake submissions (a mix of complete, partial and
+untouched work) are graded three ways, one after the other in the same run:
+  1. plain `nbgrader autograde` + `nbgrader generate_feedback`, serial (the baseline);
+  2. autograder/course.py autograde with one worker;
+  3. autograder/course.py autograde with one worker per core.
+It also times the student's self-check (public checks, one exercise and all five),
+cold (first run after the files changed) and warm. Prints a table; asserts nothing.
+
+    python benchmarks/bench_grading.py                  # 20 submissions
+    python benchmarks/bench_grading.py --students 100   # a full class
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib.util
+import json
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+SOLUTION = REPO / "solutions" / "linear_exercises"
+FILES = ("manual_linear.py", "param_count.py", "initialization.py", "weight_viz.py", "low_rank.py")
+
+
+def _course_module():
+    spec = importlib.util.spec_from_file_location("linear_course_bench", REPO / "autograder" / "course.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def _timed(cmd: list[str], cwd: Path, env: dict | None = None) -> float:
+    start = time.perf_counter()
+    proc = subprocess.run(cmd, cwd=cwd, env=env, capture_output=True, text=True)
+    if proc.returncode not in (0, 1):  # the self-check exits 1 when points are missing
+        raise SystemExit(f"{' '.join(cmd)} failed:\n{proc.stdout[-2000:]}\n{proc.stderr[-2000:]}")
+    return time.perf_counter() - start
+
+
+def _make_class(course: Path, n: int) -> None:
+    """n submissions: every third complete, every third with two exercises done, the rest untouched."""
+    release = course / "release" / "linear_layers"
+    for i in range(n):
+        folder = course / "submitted" / f"student{i:03d}" / "linear_layers"
+        shutil.copytree(release, folder)
+        done = FILES if i % 3 == 0 else FILES[:2] if i % 3 == 1 else ()
+        for name in done:
+            shutil.copy2(SOLUTION / name, folder / "linear_exercises" / name)
+
+
+def _reset(course: Path) -> None:
+    for name in ("autograded", "feedback", ".grading"):
+        shutil.rmtree(course / name, ignore_errors=True)
+    shutil.copy2(course / "gradebook.release.db", course / "gradebook.db")  # the assignment, no grades
+
+
+def bench(students: int, repeats: int, emit) -> None:
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
+    py = sys.executable
+    bin_dir = str(Path(py).parent)
+    env = {**os.environ, "PATH": os.pathsep.join([bin_dir, os.environ.get("PATH", "")])}
+    with tempfile.TemporaryDirectory(prefix="bench-grading-") as tmp:
+        course = _course_module().copy_course(Path(tmp))
+        subprocess.run([py, str(course / "course.py"), "release"], check=True, capture_output=True, env=env)
+        shutil.copy2(course / "gradebook.db", course / "gradebook.release.db")
+
+        # Self-check: the public checks on a complete package, as a student runs them.
+        package_root = course / "release" / "linear_layers"
+        for name in FILES:
+            shutil.copy2(SOLUTION / name, package_root / "linear_exercises" / name)
+        runner = str(package_root / "autograder" / "checks" / "runner.py")
+        for label, args in (("one exercise (manual_linear)", ["manual_linear"]), ("all five exercises", [])):
+            cold, warm = [], []
+            for _ in range(repeats):
+                for f in (package_root / "linear_exercises").glob("*.py"):
+                    os.utime(f)  # files just saved
+                cold.append(_timed([py, runner, *args], package_root, env))
+                warm.append(_timed([py, runner, *args], package_root, env))
+            emit("selfcheck", f"self-check {label}, first run", statistics.median(cold), "s")
+            emit("selfcheck", f"self-check {label}, again", statistics.median(warm), "s")
+
+        _make_class(course, students)
+        # 1. the baseline: nbgrader's own commands, serial.
+        _reset(course)
+        start = time.perf_counter()
+        for cmd in (["autograde", "linear_layers"], ["generate_feedback", "linear_layers"]):
+            proc = subprocess.run([py, "-m", "nbgrader", *cmd, "--force"], cwd=course, capture_output=True, text=True,
+                                  env={**env, "LINEAR_HIDDEN_CHECKS": str(course / "checks" / "hidden")})
+            if proc.returncode:
+                raise SystemExit(f"nbgrader {cmd[0]} failed:\n{proc.stderr[-3000:]}")
+        baseline = time.perf_counter() - start
+        emit("grading", f"nbgrader autograde + feedback, serial ({students} subs)", baseline, "s")
+        emit("grading", "  per submission", baseline / students, "s")
+        # 2./3. this course's grader.
+        for jobs in sorted({1, cores}):
+            _reset(course)
+            seconds = _timed([py, str(course / "course.py"), "autograde", "--jobs", str(jobs)], course, env)
+            emit("grading", f"course.py autograde + feedback, {jobs} worker(s) ({students} subs)", seconds, "s",
+                 baseline=baseline, note="ratio to the serial nbgrader baseline")
+            emit("grading", "  per submission", seconds / students, "s")
+            emit("grading", "  projected class of 100", seconds / students * 100 / 60, "min",
+                 note="aim: under 5 min on 2 cores" if jobs == cores else "")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--students", type=int, default=20)
+    parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument("--json", default=None, help="also write the rows as JSON to this file")
+    args = parser.parse_args()
+    rows = []
+
+    def emit(section, name, value, unit, baseline=None, note=""):
+        ratio = value / baseline if baseline else None
+        rows.append({"section": section, "name": name, "value": value, "unit": unit, "baseline": baseline,
+                     "ratio": ratio, "note": note})
+        ratio_s = f"{ratio:7.2f}x" if ratio is not None else " " * 8
+        print(f"{section:<10} {name:<58} {value:>10.4g} {unit:<7} {ratio_s}  {note}", flush=True)
+
+    bench(args.students, args.repeats, emit)
+    if args.json:
+        Path(args.json).write_text(json.dumps(rows, indent=2))
+
+
+if __name__ == "__main__":
+    main()
