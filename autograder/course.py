@@ -30,6 +30,7 @@ import shutil
 import sqlite3
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 from pathlib import Path
@@ -55,6 +56,17 @@ CHECK_FILES = ("runner.py", "child.py", "guard.py", "support.py", "report_plugin
 
 def say(*parts) -> None:
     print(*parts, flush=True)
+
+
+def _checks_runner():
+    """autograder/checks/runner.py (the same module the test cells use)."""
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("linear_checks_runner", COURSE / "checks" / "runner.py")
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module
+    spec.loader.exec_module(module)
+    return module
 
 
 def _make_stubs():
@@ -274,6 +286,13 @@ class Worker:
         self.db = WORK / f"gradebook-{index}.db"
         shutil.copy2(GRADEBOOK, self.db)
         env = {**os.environ, "LINEAR_CHECKS_THREADS": "1", "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1"}
+        # A check server per worker: torch and pytest imported once, not once per submission.
+        self.socket_dir = tempfile.mkdtemp(prefix="linear-checks-")  # short: socket paths are limited to ~100 bytes
+        try:
+            self.server = _checks_runner().start_server(os.path.join(self.socket_dir, "server"))
+            env["LINEAR_CHECKS_SERVER"] = os.path.join(self.socket_dir, "server")
+        except (OSError, RuntimeError):  # grading still works, only slower
+            self.server = None
         self.proc = subprocess.Popen([sys.executable, str(Path(__file__).resolve()), "_worker", "--db", str(self.db)],
                                      cwd=COURSE, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
                                      stderr=subprocess.DEVNULL, text=True, env=env)
@@ -296,6 +315,10 @@ class Worker:
         if self.proc.poll() is None:
             self.proc.stdin.close()
             self.proc.wait()
+        if self.server is not None:
+            self.server.kill()
+            self.server.wait()
+        shutil.rmtree(self.socket_dir, ignore_errors=True)
 
 
 def autograde(students: list[str] | None, jobs: int) -> list[dict]:
@@ -336,6 +359,7 @@ def autograde(students: list[str] | None, jobs: int) -> list[dict]:
                 break
             result = w.grade(student)
             if result.get("died"):  # start a fresh worker; this student gets an error row
+                w.close()
                 w = Worker(index + 100 * (len(results) + 1))
                 with lock:
                     workers.append(w)
@@ -346,11 +370,15 @@ def autograde(students: list[str] | None, jobs: int) -> list[dict]:
                     bar.set_postfix_str(student)
         w.close()
 
-    threads = [threading.Thread(target=run, args=(i,)) for i in range(jobs)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
+    threads = [threading.Thread(target=run, args=(i,), daemon=True) for i in range(jobs)]
+    try:
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+    finally:  # also on Ctrl-C: no worker or check server is left behind
+        for w in list(workers):
+            w.close()
     if bar:
         bar.close()
     _merge(workers)

@@ -8,6 +8,7 @@ copy's files are unchanged afterwards.
 from __future__ import annotations
 
 import hashlib
+import os
 import shutil
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -32,10 +33,20 @@ def private_runner(tmp_path_factory):
     return load_by_path("linear_checks_runner_private", checks / "runner.py"), checks
 
 
-@pytest.fixture(scope="module")
-def attempts(private_runner, tmp_path_factory, make_stubs):
-    """{file name: ExerciseResult} for every attempt, each appended to a fresh copy of the stubs."""
+@pytest.fixture(scope="module", params=["own process", "check server"])
+def attempts(request, private_runner, tmp_path_factory, make_stubs):
+    """{file name: ExerciseResult} for every attempt, each appended to a fresh copy of the stubs.
+
+    Run twice: with child.py started per run (self-check), and forked from a check
+    server (how the class grader runs them).
+    """
     runner, checks = private_runner
+    server = None
+    if request.param == "check server":
+        socket_path = str(tmp_path_factory.mktemp("srv") / "s")
+        server = runner.start_server(socket_path)
+        os.environ["LINEAR_CHECKS_SERVER"] = socket_path
+        request.addfinalizer(lambda: (os.environ.pop("LINEAR_CHECKS_SERVER", None), server.kill(), server.wait()))
     table = {e.module: e.key for e in runner._exercise_table(REPO / "solutions")}
 
     def grade(path: Path):
@@ -50,6 +61,7 @@ def attempts(private_runner, tmp_path_factory, make_stubs):
     with ThreadPoolExecutor(max_workers=2) as pool:
         results = dict(pool.map(grade, CORPUS))
     assert _digest(checks) == before, "an attempt changed the checks' files"
+    assert all(r.on_server == (server is not None) for r in results.values()), "the check server was not used"
     return results
 
 

@@ -86,35 +86,41 @@ def _register_package(package_dir: Path) -> None:
     sys.modules["linear_exercises"] = package
 
 
-def main() -> None:
-    settings = json.loads(sys.stdin.readline())
-    signer = hmac.new(bytes.fromhex(settings.pop("key")), digestmod=hashlib.sha256)
-    report_fd = int(settings["report_fd"])
-    devnull = os.open(os.devnull, os.O_RDONLY)
-    os.dup2(devnull, 0)  # nothing more to read; the key has been consumed
-    _limit(settings)
-
-    package_dir = Path(settings["package_dir"])
+def _prepare() -> None:
+    """Import everything the checks rely on, before any student code can run."""
     sys.path[:] = [str(CHECKS_DIR), *[p for p in sys.path if p and Path(p).resolve() != CHECKS_DIR]]
-    _register_package(package_dir)
     os.environ.setdefault("MPLBACKEND", "Agg")
-
-    # Everything the checks rely on is imported before the student's code can run.
     import matplotlib
     matplotlib.use("Agg")
     import matplotlib.pyplot  # noqa: F401
     import numpy  # noqa: F401
-    import pytest
-    import torch
+    import pytest  # noqa: F401
+    import pytest_timeout  # noqa: F401
+    import torch  # noqa: F401
     import torch.nn.functional  # noqa: F401
+    try:  # the weight-visualization checks use make_grid
+        import torchvision.utils  # noqa: F401
+    except ImportError:
+        pass
 
+    import guard  # noqa: F401
+    import report_plugin  # noqa: F401
+    import support  # noqa: F401  (the helpers every check imports)
+
+
+def _run(settings: dict, signer, report_fd: int) -> None:
+    """Limit this process, register the student's package, run pytest, report, and leave."""
+    import guard
+    import pytest
+    import report_plugin
+    import torch
+
+    _limit(settings)
+    package_dir = Path(settings["package_dir"])
+    _register_package(package_dir)
     threads = int(settings.get("threads", 0))
     if threads:
         torch.set_num_threads(threads)
-
-    import guard
-    import report_plugin
-    import support  # noqa: F401  (the helpers every check imports)
 
     student_dirs = [str(package_dir), str(package_dir.resolve())]
     snapshot = guard.Snapshot(["builtins", "math", "torch", "torch.nn", "torch.nn.functional", "torch.nn.init",
@@ -153,5 +159,74 @@ def main() -> None:
     os._exit(0)
 
 
+def _signer(settings: dict):
+    return hmac.new(bytes.fromhex(settings.pop("key")), digestmod=hashlib.sha256)
+
+
+def main() -> None:
+    settings = json.loads(sys.stdin.readline())
+    signer = _signer(settings)
+    devnull = os.open(os.devnull, os.O_RDONLY)
+    os.dup2(devnull, 0)  # nothing more to read; the key has been consumed
+    _prepare()
+    _run(settings, signer, int(settings["report_fd"]))
+
+
+def serve(path: str) -> None:
+    """A check server: torch, pytest and the rest imported once, one forked process per run.
+
+    The grader starts one per worker (LINEAR_CHECKS_SERVER names its socket) so that a
+    submission's checks do not pay the imports again. runner.py connects, sends the
+    settings (the key included) with the report pipe and its output file attached
+    (SCM_RIGHTS), and gets the forked process's id back. The forked process closes the
+    server's socket before any student code runs.
+    """
+    import signal
+    import socket
+
+    _prepare()
+    signal.signal(signal.SIGCHLD, signal.SIG_IGN)  # children are reaped automatically
+    server = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    server.bind(path)
+    server.listen(4)
+    print("ready", flush=True)
+    while True:
+        conn, _ = server.accept()
+        fds = []
+        try:
+            data, fds, _, _ = socket.recv_fds(conn, 1 << 16, 2)
+            while not data.endswith(b"\n"):
+                more = conn.recv(1 << 16)
+                if not more:
+                    break
+                data += more
+            settings = json.loads(data)
+            report_fd, output_fd = fds
+            pid = os.fork()
+            if pid == 0:  # the check process
+                server.close()
+                conn.close()
+                signal.signal(signal.SIGCHLD, signal.SIG_DFL)
+                os.setsid()
+                os.dup2(output_fd, 1)
+                os.dup2(output_fd, 2)
+                os.chdir(settings["cwd"])
+                signer = _signer(settings)
+                _run(settings, signer, report_fd)
+            conn.sendall(f"{pid}\n".encode())
+        except Exception as exc:  # noqa: BLE001 - a bad request must not stop the server
+            try:
+                conn.sendall(f"error {type(exc).__name__}\n".encode())
+            except OSError:
+                pass
+        finally:
+            for fd in fds:
+                os.close(fd)
+            conn.close()
+
+
 if __name__ == "__main__":
-    main()
+    if len(sys.argv) == 3 and sys.argv[1] == "--serve":
+        serve(sys.argv[2])
+    else:
+        main()

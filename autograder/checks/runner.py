@@ -58,6 +58,7 @@ class ExerciseResult:
     error: str = ""  # why the checks could not run at all
     note: str = ""  # something went wrong after some checks ran (a crash, a hang)
     refused: list[str] = field(default_factory=list)  # what the guard refused the student's code
+    on_server: bool = False  # forked from a check server ($LINEAR_CHECKS_SERVER) rather than started
 
     @property
     def n_passed(self) -> int:
@@ -110,6 +111,7 @@ class _Run:
     problem: str = ""  # it did not finish: timeout, crash, os._exit
     tampered: list[str] = field(default_factory=list)
     refused: list[str] = field(default_factory=list)
+    on_server: bool = False
 
 
 def _run_pytest(keys: list[str], package_root: Path, hidden: bool, timeout: float) -> _Run:
@@ -145,53 +147,111 @@ def _run_pytest(keys: list[str], package_root: Path, hidden: bool, timeout: floa
         settings = {**limits, "key": key.hex(), "report_fd": write_fd, "args": args,
                     "package_dir": str(package_root / "linear_exercises"),
                     "protected_dirs": [str(hidden_dir())] if hidden else []}
-        env = {k: v for k, v in os.environ.items() if not k.startswith(("PYTEST_", "COV_", "PYTHON"))}
-        # No third-party plugins by entry point: faster start, and nothing a student
-        # installs joins the run. pytest-timeout is named explicitly.
-        env.update({"PYTEST_DISABLE_PLUGIN_AUTOLOAD": "1", "MPLBACKEND": "Agg", "PYTHONHASHSEED": "0"})
+        env = _child_env()
         lines: list[str] = []
         with open(Path(tmp) / "output.txt", "w+b") as output:
-            try:
-                proc = subprocess.Popen([sys.executable, "-s", "-P", "-B", str(CHECKS_DIR / "child.py")],
-                                        cwd=tmp, env=env, stdin=subprocess.PIPE, stdout=output,
-                                        stderr=subprocess.STDOUT, pass_fds=(write_fd,), start_new_session=True)
-            finally:
-                os.close(write_fd)
+            settings["cwd"] = tmp
+            pid = _start_on_server(settings, write_fd, output.fileno())
+            proc = None
+            if pid is None:
+                try:
+                    proc = subprocess.Popen([sys.executable, "-s", "-P", "-B", str(CHECKS_DIR / "child.py")],
+                                            cwd=tmp, env=env, stdin=subprocess.PIPE, stdout=output,
+                                            stderr=subprocess.STDOUT, pass_fds=(write_fd,), start_new_session=True)
+                finally:
+                    os.close(write_fd)
             reader = threading.Thread(target=_read_lines, args=(read_fd, lines), daemon=True)
             reader.start()
-            try:
-                proc.stdin.write((json.dumps(settings) + "\n").encode())
-                proc.stdin.close()
-            except OSError:  # it died before reading its settings
-                pass
-            try:
-                proc.wait(timeout=timeout)
-                timed_out = False
-            except subprocess.TimeoutExpired:
-                timed_out = True
-            _kill_group(proc)
+            if proc is not None:
+                try:
+                    proc.stdin.write((json.dumps(settings) + "\n").encode())
+                    proc.stdin.close()
+                except OSError:  # it died before reading its settings
+                    pass
+                try:
+                    proc.wait(timeout=timeout)
+                    timed_out = False
+                except subprocess.TimeoutExpired:
+                    timed_out = True
+                _kill_group(proc.pid)
+                proc.wait()
+                exit_code = proc.returncode
+            else:  # a forked process of the check server: done when it closes the report pipe
+                reader.join(timeout=timeout)
+                timed_out = reader.is_alive()
+                _kill_group(pid)
+                exit_code = "unknown"
             reader.join(timeout=10)
             output.seek(0)
             tail = output.read().decode("utf-8", "replace").strip().splitlines()[-1:] or [""]
     run = _verify(lines, key)
+    run.on_server = pid is not None
     finished = next((r for r in run.records if r["kind"] == "finished"), None)
     if timed_out:
         run.problem = f"the checks did not finish within {timeout:.0f} s (an endless loop?)"
     elif finished is None:
-        run.problem = f"the test process stopped early (exit code {proc.returncode}) {tail[0][:200]}".strip()
+        run.problem = f"the test process stopped early (exit code {exit_code}) {tail[0][:200]}".strip()
     if finished:
         run.tampered += finished.get("tampered", [])
         run.refused += finished.get("refused", [])
     return run
 
 
-def _kill_group(proc: subprocess.Popen) -> None:
-    """End the child and anything it started (it leads its own session)."""
+def _child_env() -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("PYTEST_", "COV_", "PYTHON"))}
+    # No third-party plugins by entry point: faster start, and nothing a student
+    # installs joins the run. pytest-timeout is named explicitly.
+    env.update({"PYTEST_DISABLE_PLUGIN_AUTOLOAD": "1", "MPLBACKEND": "Agg", "PYTHONHASHSEED": "0"})
+    return env
+
+
+def start_server(socket_path: str) -> subprocess.Popen:
+    """Start a check server (child.py --serve) listening on socket_path; returns when it is ready.
+
+    Point $LINEAR_CHECKS_SERVER at socket_path in the environment of the processes that
+    call run_checks() (the grader's kernels) and their check runs skip the imports.
+    """
+    proc = subprocess.Popen([sys.executable, "-s", "-P", "-B", str(CHECKS_DIR / "child.py"), "--serve", socket_path],
+                            cwd=os.path.dirname(socket_path), env=_child_env(), stdin=subprocess.DEVNULL,
+                            stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, start_new_session=True, text=True)
+    if proc.stdout.readline().strip() != "ready":
+        proc.kill()
+        raise RuntimeError("the check server did not start")
+    return proc
+
+
+def _kill_group(pid: int) -> None:
+    """End the check process and anything it started (it leads its own session)."""
     try:
-        os.killpg(proc.pid, signal.SIGKILL)
+        os.killpg(pid, signal.SIGKILL)
     except (ProcessLookupError, PermissionError):
         pass
-    proc.wait()
+
+
+def _start_on_server(settings: dict, write_fd: int, output_fd: int) -> int | None:
+    """Run on the check server named by $LINEAR_CHECKS_SERVER (child.py --serve); its pid, or None.
+
+    Passes the report pipe and the output file to the server, and closes this side's
+    copy of the pipe when the server has them. None when there is no server or it did
+    not answer: the caller then starts child.py itself.
+    """
+    path = os.environ.get("LINEAR_CHECKS_SERVER")
+    if not path:
+        return None
+    import socket
+
+    try:
+        with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as conn:
+            conn.settimeout(30)
+            conn.connect(path)
+            socket.send_fds(conn, [(json.dumps(settings) + "\n").encode()], [write_fd, output_fd])
+            answer = conn.makefile("r").readline().strip()
+    except OSError:
+        return None
+    if not answer.isdigit():
+        return None
+    os.close(write_fd)
+    return int(answer)
 
 
 def _read_lines(fd: int, into: list[str]) -> None:
@@ -317,14 +377,14 @@ def run_checks(exercises: list[str] | None = None, package_root: str | os.PathLi
         complete = _collect(run, results[key], table[key].module, _files(key, hidden))
         if run.tampered or (run.problem and not complete):
             redo.append(key)
-        results[key].refused = list(run.refused)
+        results[key].refused, results[key].on_server = list(run.refused), run.on_server
     if len(keys) == 1:
         redo = []
     for key in redo:  # find out which exercise caused it, one at a time
         results[key] = fresh(key)
         run_k = _run_pytest([key], root, hidden, timeout)
         _collect(run_k, results[key], table[key].module, _files(key, hidden))
-        results[key].refused = list(run_k.refused)
+        results[key].refused, results[key].on_server = list(run_k.refused), run_k.on_server
         _judge(results[key], run_k)
     if len(keys) == 1:
         _judge(results[keys[0]], run)
