@@ -172,22 +172,6 @@ def bench_startup(quick: bool) -> None:
     row("startup", "Jupyter kernel start + import torch", median_time(kernel, reps), "s", bare)
 
 
-# --------------------------------------------------------------------------- self-check
-def bench_selfcheck(quick: bool) -> None:
-    runner_path = REPO / "autograder" / "checks" / "runner.py"
-    reps = 2 if quick else 3
-
-    def run(args):
-        subprocess.run([sys.executable, str(runner_path), *args, "--package-root", str(SOLUTIONS)],
-                       check=False, capture_output=True)
-
-    start = time.perf_counter()
-    run(["param_count"])
-    row("selfcheck", "one exercise (param_count), first run", time.perf_counter() - start, "s")
-    row("selfcheck", "one exercise (param_count), warm", median_time(lambda: run(["param_count"]), reps), "s")
-    row("selfcheck", "all five exercises, warm", median_time(lambda: run([]), reps), "s")
-
-
 # --------------------------------------------------------------------------- notebooks
 def bench_notebooks(quick: bool) -> None:
     from concurrent.futures import ThreadPoolExecutor
@@ -240,14 +224,14 @@ def main(argv=None) -> int:
             bench_torch(args.quick, "cuda")
     if "startup" in sections:
         bench_startup(args.quick)
-    if "selfcheck" in sections:
-        bench_selfcheck(args.quick)
     if "notebooks" in sections:
         bench_notebooks(args.quick)
-    if "grading" in sections:
-        grading = REPO / "benchmarks" / "bench_grading.py"
-        if grading.exists():
-            subprocess.run([sys.executable, str(grading), "--json", str(RESULTS / "grading.json")], check=False)
+    if "selfcheck" in sections or "grading" in sections:  # benchmarks/bench_grading.py, same table
+        sys.path.insert(0, str(REPO / "benchmarks"))
+        import bench_grading
+
+        bench_grading.bench(students=10 if args.quick else 20, repeats=2 if args.quick else 3, emit=row,
+                            sections=[s for s in ("selfcheck", "grading") if s in sections])
     RESULTS.mkdir(exist_ok=True)
     out = RESULTS / f"bench-{time.strftime('%Y%m%d-%H%M%S')}.json"
     out.write_text(json.dumps({"machine": platform.platform(), "cores": os.cpu_count(),
