@@ -1,0 +1,114 @@
+"""The nbgrader course agrees with the exercise table, and its release gives nothing away."""
+
+from __future__ import annotations
+
+import ast
+import os
+import subprocess
+import sys
+
+import nbformat
+import pytest
+
+from conftest import REPO, load_by_path
+
+COURSE = REPO / "autograder"
+NOTEBOOK = COURSE / "source" / "linear_layers" / "linear_layers.ipynb"
+
+
+@pytest.fixture(scope="module")
+def exercises():
+    return load_by_path("exercise_table_for_course_tests", REPO / "solutions" / "linear_exercises" / "exercises.py").EXERCISES
+
+
+def _nbgrader(cell) -> dict:
+    return cell.get("metadata", {}).get("nbgrader", {})
+
+
+def test_one_test_cell_per_exercise_with_its_points(exercises):
+    nb = nbformat.read(NOTEBOOK, as_version=4)
+    graded = [c for c in nb.cells if _nbgrader(c).get("grade")]
+    assert [_nbgrader(c)["grade_id"] for c in graded] == [f"check_{e.key}" for e in exercises]
+    for cell, exercise in zip(graded, exercises):
+        meta = _nbgrader(cell)
+        assert meta["points"] == exercise.points and meta["locked"] and cell.cell_type == "code"
+        # nbgrader scores a cell by its LAST expression: the grade call must be the last line.
+        last = ast.parse(cell.source).body[-1]
+        assert isinstance(last, ast.Expr) and ast.unparse(last) == f"grade('{exercise.key}')", cell.source
+
+
+def test_every_cell_is_locked_and_the_notebook_is_clean():
+    nb = nbformat.read(NOTEBOOK, as_version=4)
+    nbformat.validate(nb)
+    for cell in nb.cells:
+        assert _nbgrader(cell).get("locked"), f"an unlocked cell: {cell.source[:60]!r}"
+        if cell.cell_type == "code":
+            assert not cell.outputs and cell.execution_count is None
+    assert nb.metadata["kernelspec"]["name"] == "python3"
+
+
+def test_students_keep_exactly_their_exercise_files(exercises):
+    plugins = load_by_path("course_plugins_for_tests", COURSE / "nbgrader_plugins.py")
+    assert plugins.STUDENT_FILES == [f"linear_exercises/{e.module}" for e in exercises]
+    config = (COURSE / "nbgrader_config.py").read_text()
+    assert "exclude_overwriting = {ASSIGNMENT: STUDENT_FILES}" in config
+    assert "add_missing_cells = True" in config
+
+
+def test_zip_collect_pattern(monkeypatch):
+    """Files at the top of a student's archive or one folder down are collected; deeper ones are not."""
+    import re
+
+    monkeypatch.setenv("LINEAR_HIDDEN_CHECKS", "unused")  # the config sets it when unset
+    monkeypatch.setattr(sys, "path", list(sys.path))
+    namespace = {"get_config": lambda: _Recorder()}
+    source = (COURSE / "nbgrader_config.py").read_text()
+    exec(compile(source, str(COURSE / "nbgrader_config.py"), "exec"), {**namespace, "__file__": str(COURSE / "nbgrader_config.py")})
+    pattern = _Recorder.last.FileNameCollectorPlugin.named_regexp
+    base = "/x/downloaded/linear_layers/extracted/"
+    cases = {
+        "alice/linear_layers.ipynb": ("alice", "linear_layers.ipynb"),
+        "alice_attempt_2/linear_exercises/low_rank.py": ("alice", "linear_exercises/low_rank.py"),
+        "bob/linear_layers/linear_exercises/param_count.py": ("bob", "linear_exercises/param_count.py"),
+        "bob/linear_layers/linear_layers.ipynb": ("bob", "linear_layers.ipynb"),
+        "carol/linear_layers/autograder/checks/runner.py": None,
+    }
+    for path, want in cases.items():
+        match = re.match(pattern, base + path)
+        assert (match and (match["student_id"], match["file_id"])) == (want or None), path
+
+
+class _Recorder:
+    """Stands in for traitlets' config object: records attribute assignments."""
+
+    last = None
+
+    def __init__(self):
+        _Recorder.last = self
+
+    def __getattr__(self, name):
+        value = _Section()
+        object.__setattr__(self, name, value)
+        return value
+
+
+class _Section:
+    pass
+
+
+def test_release_has_stubs_public_checks_and_no_solutions(tmp_path, make_stubs):
+    course = load_by_path("course_for_release_test", COURSE / "course.py").copy_course(tmp_path)
+    env = {**os.environ, "PATH": os.pathsep.join([os.path.dirname(sys.executable), os.environ.get("PATH", "")])}
+    proc = subprocess.run([sys.executable, str(course / "course.py"), "release"], env=env, capture_output=True,
+                          text=True, timeout=300)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    release = course / "release" / "linear_layers"
+    course_module = load_by_path("course_for_release_check", course / "course.py")
+    assert course_module.release_problems(release) == []
+    stubs = tmp_path / "expected-stubs"
+    make_stubs.write(stubs)
+    for path in stubs.glob("*.py"):
+        assert (release / "linear_exercises" / path.name).read_text() == path.read_text(), path.name
+    shipped = {p.name for p in (release / "autograder" / "checks").rglob("*.py")}
+    assert "runner.py" in shipped and "test_manual_linear.py" in shipped
+    assert not any("hidden" in name for name in shipped)
