@@ -11,7 +11,7 @@ EX ?=
 ALLOW_ROOT := $(if $(filter 0,$(shell id -u)),--allow-root,)
 
 .PHONY: help install lab test test-fast check stubs stubs-check bench bench-grading clean \
-	release solutions collect autograde feedback export grade
+	release solutions publish collect autograde feedback export grade
 
 help:
 	@echo "make lab          create the environment if needed and start JupyterLab on the course"
@@ -23,6 +23,7 @@ help:
 	@echo "Instructors (nbgrader course in autograder/):"
 	@echo "make release      student version of the graded assignment in autograder/release/"
 	@echo "make solutions    executed solution notebooks in solutions/notebooks/"
+	@echo "make publish      put the release into nbgrader's exchange (NBGRADER_EXCHANGE=dir)"
 	@echo "make collect      collect submissions (ZIP=folder for an LMS download, else nbgrader's exchange)"
 	@echo "make autograde    grade every submission in parallel (JOBS=n), with feedback"
 	@echo "make export       autograder/grades.csv and grades_by_exercise.csv"
@@ -68,6 +69,9 @@ release: $(STAMP)
 
 solutions: $(STAMP)
 	$(COURSE) solutions --jobs $(JOBS)
+
+publish: $(STAMP)
+	$(COURSE) publish
 
 collect: $(STAMP)
 	$(COURSE) collect $(if $(ZIP),--zip "$(ZIP)",)

@@ -2,6 +2,7 @@
 
     python autograder/course.py release        # student version in autograder/release/linear_layers/
     python autograder/course.py solutions      # executed solution notebooks in solutions/notebooks/
+    python autograder/course.py publish        # into nbgrader's exchange (students: nbgrader fetch_assignment)
     python autograder/course.py collect        # from nbgrader's exchange, or --zip for an LMS download
     python autograder/course.py autograde      # the whole class, in parallel, with progress
     python autograder/course.py feedback       # HTML feedback per student (autograde already makes it)
@@ -178,6 +179,14 @@ def solutions(jobs: int) -> None:
     with ThreadPoolExecutor(max_workers=jobs) as pool:
         for line in pool.map(run, lessons):
             say(line)
+
+
+def publish() -> None:
+    """Put the release into nbgrader's exchange, where students fetch it (nbgrader fetch_assignment)."""
+    if not RELEASE.is_dir():
+        release()
+    nbgrader("release_assignment", ASSIGNMENT, "--force", quiet=True)
+    say(f"publish: {ASSIGNMENT} is in the exchange ({os.environ.get('NBGRADER_EXCHANGE', '/srv/nbgrader/exchange')})")
 
 
 # -- collecting ---------------------------------------------------------------------------
@@ -494,6 +503,7 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--validate", action="store_true", help="also check that the untouched release fails every test cell")
     p = sub.add_parser("solutions", help="executed solution notebooks in solutions/notebooks/")
     p.add_argument("--jobs", type=int, default=os.cpu_count() or 1)
+    sub.add_parser("publish", help="put the release into nbgrader's exchange for students to fetch")
     p = sub.add_parser("collect", help="collect submissions from the exchange, or from an LMS download")
     p.add_argument("--zip", default=None, help="folder holding one zip (or folder) per student")
     p = sub.add_parser("autograde", help="grade every submission (or --student ...) in parallel")
@@ -508,6 +518,8 @@ def main(argv: list[str] | None = None) -> int:
         release(args.validate)
     elif args.command == "solutions":
         solutions(args.jobs)
+    elif args.command == "publish":
+        publish()
     elif args.command == "collect":
         collect(args.zip)
     elif args.command == "autograde":

@@ -26,6 +26,10 @@ c.CourseDirectory.course_id = "linear-layers"
 # Hidden checks are read from here at autograde time only (NBGRADER_EXECUTION=autograde).
 os.environ.setdefault("LINEAR_HIDDEN_CHECKS", str(COURSE / "checks" / "hidden"))
 
+# nbgrader's exchange (release_assignment / fetch_assignment / submit / collect) on a
+# shared machine; NBGRADER_EXCHANGE moves it (students need the same setting).
+c.Exchange.root = os.environ.get("NBGRADER_EXCHANGE", "/srv/nbgrader/exchange")
+
 # Students hand in the notebook and their exercise files: keep those, restore the rest
 # (the package's other files, the shipped checks) from source/.
 c.Autograde.exclude_overwriting = {ASSIGNMENT: STUDENT_FILES}

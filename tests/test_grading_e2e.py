@@ -160,3 +160,32 @@ def test_hidden_checks_counted_at_grading_only(graded_class):
     text = json.dumps([c.get("outputs", []) for c in nb.cells])
     assert "(15 of 15 checks passed)" in text  # manual_linear: 11 public + 4 hidden
     assert "stderr" not in text
+
+
+def test_exchange_round_trip(tmp_path):
+    """publish -> (student) fetch_assignment, submit -> collect -> autograde -> export, through nbgrader's exchange."""
+    course = load_by_path("linear_course_exchange", REPO / "autograder" / "course.py").copy_course(tmp_path / "course")
+    exchange, student = tmp_path / "exchange", tmp_path / "student"
+    exchange.mkdir(mode=0o777)
+    student.mkdir()
+    env = {**os.environ, "NBGRADER_EXCHANGE": str(exchange),
+           "PATH": os.pathsep.join([os.path.dirname(sys.executable), os.environ.get("PATH", "")])}
+
+    def run(args, cwd):
+        proc = subprocess.run(args, cwd=cwd, env=env, text=True, capture_output=True, timeout=300)
+        assert proc.returncode == 0, f"{args} failed:\n{proc.stdout}\n{proc.stderr}"
+        return proc.stdout
+
+    course_py = [sys.executable, str(course / "course.py")]
+    as_student = [sys.executable, "-m", "nbgrader"]
+    options = ["--course", "linear-layers", f"--Exchange.root={exchange}"]
+    run([*course_py, "publish"], course)
+    run([*as_student, "fetch_assignment", "linear_layers", *options], student)
+    shutil.copy2(SOLUTION / "param_count.py", student / "linear_layers" / "linear_exercises" / "param_count.py")
+    run([*as_student, "submit", "linear_layers", *options], student)
+    assert "collect: 1 submission(s)" in run([*course_py, "collect"], course)
+    run([*course_py, "autograde", "--jobs", "1"], course)
+    run([*course_py, "export"], course)
+    with open(course / "grades_by_exercise.csv") as f:
+        (row,) = list(csv.DictReader(f))
+    assert float(row["check_param_count"]) == 2 and float(row["total"]) == 2
