@@ -98,8 +98,7 @@ class Reporter:
             return (yield)
 
         def expired(signum, frame):
-            raise ImportTimeout(f"importing {os.path.basename(str(collector.path))} and the file it checks took "
-                                f"more than {self._import_timeout:g} s (an endless loop at import?)")
+            raise ImportTimeout(f"importing it took more than {self._import_timeout:g} s (an endless loop at import?)")
 
         previous = signal.signal(signal.SIGALRM, expired)
         signal.setitimer(signal.ITIMER_REAL, self._import_timeout)
@@ -143,6 +142,7 @@ class Reporter:
             # The useful part of an import error is its last lines ("E   SyntaxError: ...").
             detail = [line[1:].strip() for line in text if line.startswith("E ")] or text[-3:]
             message = detail[-1] if detail else "unknown error"
+            message = message.removeprefix("report_plugin.ImportTimeout: ")
             where = [m for m in (re.search(r'File "([^"]+)", line (\d+)', line) for line in text) if m]
             if where:
                 message += f" ({os.path.basename(where[-1].group(1))}, line {where[-1].group(2)})"

@@ -416,11 +416,14 @@ def format_report(results: list[ExerciseResult]) -> str:
             lines.append(f"  ✗ {res.note}")
         for what in res.refused:
             lines.append(f"  ! {what}")
+        said = set()
         for t in res.tests:
             name = t.doc + (f" [{t.nodeid.split('[', 1)[1]}" if "[" in t.nodeid else "")
             lines.append(f"  {'✓' if t.passed else '✗'} {name}")
             if not t.passed:
-                lines.append("      " + _explain(t.message))
+                why = _explain(t.message)
+                lines.append("      " + (why if why not in said or len(why) < 40 else "(the same as above)"))
+                said.add(why)
         lines.append("")
     total = sum(r.score for r in results)
     points = sum(r.points for r in results)
