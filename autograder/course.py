@@ -1,6 +1,7 @@
 """Instructor commands for the graded assignment, wrapping nbgrader (run from anywhere).
 
     python autograder/course.py release        # student version in autograder/release/linear_layers/
+                                               #   (graded notebook, lessons, stubs, public checks)
     python autograder/course.py solutions      # executed solution notebooks in solutions/notebooks/
     python autograder/course.py publish        # into nbgrader's exchange (students: nbgrader fetch_assignment)
     python autograder/course.py collect        # from nbgrader's exchange, or --zip for an LMS download
@@ -89,6 +90,7 @@ def copy_course(dest: Path) -> Path:
     shutil.copytree(COURSE, dest / "autograder", ignore=outputs)
     shutil.copytree(REPO / "solutions" / "linear_exercises", dest / "solutions" / "linear_exercises", ignore=outputs)
     shutil.copytree(REPO / "tools", dest / "tools", ignore=outputs)
+    shutil.copytree(REPO / "notebooks", dest / "notebooks", ignore=shutil.ignore_patterns(".ipynb_checkpoints"))
     return dest / "autograder"
 
 
@@ -126,12 +128,17 @@ def release(validate: bool = False) -> Path:
     package = RELEASE / "linear_exercises"
     shutil.rmtree(package)
     _make_stubs().write(package)
+    # The lessons go with it, next to the package they import (not graded, not in source/:
+    # nbgrader would run them for every student).
+    for lesson in sorted((REPO / "notebooks").glob("[0-9][0-9]_*.ipynb")):
+        shutil.copy2(lesson, RELEASE / lesson.name)
     problems = release_problems(RELEASE)
     if problems:
         raise SystemExit("the release is not fit for students:\n  " + "\n  ".join(problems))
     if validate:  # the untouched release must fail every test cell
         nbgrader("validate", "--invert", str(RELEASE / NOTEBOOK), quiet=True)
-    say(f"release: {RELEASE.relative_to(REPO)} (notebook, linear_exercises/ stubs, public checks)")
+    say(f"release: {RELEASE.relative_to(REPO)} (graded notebook, lesson notebooks, linear_exercises/ stubs, "
+        "public checks)")
     return RELEASE
 
 
@@ -233,7 +240,8 @@ def stage(student: str) -> Path:
             stubs = stubs or release_stub_dir()
             shutil.copy2(stubs / Path(rel).name, dst / rel)
             notes.append(f"{rel} was not handed in: its exercise was graded on the unchanged stub (0 points).")
-    used = {NOTEBOOK, "timestamp.txt", *STUDENT_FILES}
+    released = {str(p.relative_to(RELEASE)) for p in RELEASE.rglob("*") if p.is_file()} if RELEASE.is_dir() else set()
+    used = {NOTEBOOK, "timestamp.txt", *STUDENT_FILES, *released}
     extra = sorted(str(p.relative_to(src)) for p in src.rglob("*")
                    if p.is_file() and str(p.relative_to(src)) not in used
                    and not str(p.relative_to(src)).startswith(("autograder/", "linear_exercises/"))

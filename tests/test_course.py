@@ -112,3 +112,5 @@ def test_release_has_stubs_public_checks_and_no_solutions(tmp_path, make_stubs):
     shipped = {p.name for p in (release / "autograder" / "checks").rglob("*.py")}
     assert "runner.py" in shipped and "test_manual_linear.py" in shipped
     assert not any("hidden" in name for name in shipped)
+    lessons = sorted(p.name for p in (REPO / "notebooks").glob("[0-9][0-9]_*.ipynb"))
+    assert lessons and sorted(p.name for p in release.glob("[0-9][0-9]_*.ipynb")) == lessons
