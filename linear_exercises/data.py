@@ -75,18 +75,31 @@ def load_digits(source: str = "auto", download: bool = True, verbose: bool = Tru
         except Exception as exc:  # no network, no files, a corrupt download...
             if source == "mnist":
                 raise
-            first_line = (str(exc).strip().splitlines() or [""])[0][:80]
+            first_line = (str(exc).strip().splitlines() or [""])[0].replace(str(data_dir()), _shown(data_dir()))[:80]
             reason = f"MNIST could not be loaded: {type(exc).__name__}: {first_line}"
         else:
             _say(verbose, f"Using MNIST: {len(data.x_train):,} train and {len(data.x_test):,} "
-                          f"test images of 28x28 from {data_dir()}. "
+                          f"test images of 28x28 from {_shown(data_dir())}. "
                           "For the offline 8x8 digits call load_digits('sklearn').")
             return data
     data = load_sklearn_digits()
     _say(verbose, f"Using the 8x8 scikit-learn digits ({len(data.x_train) + len(data.x_test):,} "
                   f"images; {reason}). For 28x28 MNIST, connect to the internet or put its "
-                  f"files in {data_dir() / 'MNIST' / 'raw'} (or set ${DATA_ENV}).")
+                  f"files in {_shown(data_dir() / 'MNIST' / 'raw')} (or set ${DATA_ENV}).")
     return data
+
+
+def _shown(path: Path) -> str:
+    """A path as a reader would type it: relative to the working folder, or from ~ (no machine paths in outputs)."""
+    path = Path(path).resolve()
+    try:
+        relative = os.path.relpath(path)
+    except ValueError:  # another drive (Windows)
+        relative = str(path)
+    if not relative.startswith(os.pardir + os.sep + os.pardir):
+        return relative
+    home = Path.home()
+    return "~" + os.sep + str(path.relative_to(home)) if path.is_relative_to(home) else str(path)
 
 
 def _say(verbose: bool, line: str) -> None:
