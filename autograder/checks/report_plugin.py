@@ -8,7 +8,8 @@ and sends it over a pipe the runner opened before any student code ran.
 Besides reporting, the Reporter
 - limits how long importing one test file (and with it the student's file) may take,
   so an endless loop at import costs only that exercise;
-- skips the other parametrizations of a check that timed out;
+- skips the other parametrizations of a check that timed out, and the rest of an
+  exercise once MAX_TIMEOUTS of its checks did;
 - fails a check, and says so, when the student's code has replaced parts of torch,
   pytest or the checks' helpers (guard.Snapshot) or of a test file.
 """
@@ -26,6 +27,7 @@ import guard
 
 EXERCISE_MARKERS = ("manual_linear", "param_count", "init", "weight_viz", "low_rank")
 MAX_MESSAGE = 600  # characters of a failure message that reach the feedback
+MAX_TIMEOUTS = 2  # after this many checks of one exercise timed out, its other checks are not run
 
 
 def _nodeid(path: str, nodeid: str) -> str:
@@ -64,6 +66,7 @@ class Reporter:
         self._policy = policy
         self._import_timeout = import_timeout
         self._timed_out: set[str] = set()  # checks that hit their time limit
+        self._slow_exercises: dict[str, int] = {}  # exercise -> how many of its checks timed out
         self._tampered: list[str] = []
         self._notes: list[str] = []
         self._test_modules: dict[str, tuple[types.ModuleType, dict]] = {}
@@ -119,6 +122,8 @@ class Reporter:
         item.user_properties.append(("doc", doc[0] if doc else item.name))
         if item.nodeid.split("[")[0] in self._timed_out:
             pytest.skip("not run: the same check took too long with other inputs")
+        if self._slow_exercises.get(marker, 0) >= MAX_TIMEOUTS:
+            pytest.skip(f"not run: {MAX_TIMEOUTS} checks of this exercise already took too long")
 
     def pytest_runtest_logreport(self, report):
         if not (report.when == "call" or (report.when == "setup" and not report.passed)):
@@ -128,6 +133,8 @@ class Reporter:
         outcome = report.outcome
         if report.failed and "Timeout" in message:
             self._timed_out.add(report.nodeid.split("[")[0])
+            exercise = props.get("exercise")
+            self._slow_exercises[exercise] = self._slow_exercises.get(exercise, 0) + 1
         changed = self._check_integrity()
         if self._tampered:
             outcome = "failed"

@@ -438,7 +438,7 @@ def _explain(message: str) -> str:
     if message.startswith(("Failed: Timeout", "Timeout")):
         return "Took too long (more than the per-check limit): look for an endless loop."
     if message.removeprefix("Skipped: ").startswith("not run:"):
-        return "Not run: the same check took too long with other inputs."
+        return "Not run: " + message.removeprefix("Skipped: ").removeprefix("not run: ") + "."
     return message.removeprefix("Failed: ")
 
 
