@@ -167,7 +167,11 @@ def solutions(jobs: int) -> None:
     shutil.copy2(COURSE / "solution" / ASSIGNMENT / NOTEBOOK, SOLUTION_NOTEBOOKS / NOTEBOOK)
     say(f"solutions: {(SOLUTION_NOTEBOOKS / NOTEBOOK).relative_to(REPO)}")
     lessons = sorted((REPO / "notebooks").glob("[0-9][0-9]_*.ipynb"))
-    env = {**os.environ, "PYTHONPATH": str(REPO / "solutions"), "LINEAR_COURSE_OFFLINE": "1"}
+    # One kernel per job; their threads share the cores (oversubscribed BLAS threads make
+    # small matrix products many times slower).
+    threads = str(max(1, (os.cpu_count() or 1) // max(1, jobs)))
+    env = {**os.environ, "PYTHONPATH": str(REPO / "solutions"), "LINEAR_COURSE_OFFLINE": "1",
+           "OMP_NUM_THREADS": threads, "MKL_NUM_THREADS": threads}
     env.pop("MPLBACKEND", None)
 
     def run(path: Path) -> str:
@@ -177,7 +181,7 @@ def solutions(jobs: int) -> None:
         nb = nbformat.read(path, as_version=4)
         start = time.perf_counter()
         NotebookClient(nb, timeout=600, kernel_name="python3",
-                       resources={"metadata": {"path": str(path.parent)}}).execute(env=env)
+                       resources={"metadata": {"path": str(path.parent)}}).execute(env=env, stderr=subprocess.DEVNULL)
         nbformat.write(nb, SOLUTION_NOTEBOOKS / path.name)
         return f"solutions: {(SOLUTION_NOTEBOOKS / path.name).relative_to(REPO)} ({time.perf_counter() - start:.0f} s)"
 
