@@ -166,7 +166,7 @@ def bench_startup(quick: bool) -> None:
     def kernel():
         from jupyter_client.manager import start_new_kernel
 
-        km, kc = start_new_kernel(kernel_name="python3")
+        km, kc = start_new_kernel(kernel_name="python3", stderr=subprocess.DEVNULL)
         kc.execute_interactive("import torch", timeout=60)
         kc.stop_channels()
         km.shutdown_kernel(now=True)
