@@ -41,7 +41,9 @@ LESSONS = [p for p in NOTEBOOKS if re.match(r"\d\d_", p.name)]
 LESSON_IDS = [p.stem for p in LESSONS]
 
 CELL_TIMEOUT_S = 300
-MACHINE_PATHS = re.compile(r"(/work/|/root/|/home/|/tmp/|/Users/|[A-Za-z]:\\\\Users)")
+# Absolute paths that only exist on someone's machine: /<top>/... and C:\\Users\\...
+MACHINE_TOPS = ("work", "root", "home", "tmp", "Users")
+MACHINE_PATHS = re.compile("(" + "|".join(f"/{top}/" for top in MACHINE_TOPS) + r"|[A-Za-z]:\\\\Users)")
 ANSI = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
 EXERCISE_MARK = re.compile(r"uses your exercise", re.IGNORECASE)
 
