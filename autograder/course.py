@@ -41,7 +41,7 @@ COURSE = Path(__file__).resolve().parent
 REPO = COURSE.parent
 sys.path.insert(0, str(COURSE))
 
-from nbgrader_plugins import ASSIGNMENT, NOTEBOOK, STUDENT_FILES, note_cell  # noqa: E402
+from nbgrader_plugins import ASSIGNMENT, NOTEBOOK, STUDENT_FILES, load_module, note_cell  # noqa: E402
 
 # nbgrader runs `alembic` and `jupyter` by name: find them next to this Python even when
 # its environment is not activated (make calls .venv/bin/python directly).
@@ -62,22 +62,11 @@ def say(*parts) -> None:
 
 def _checks_runner():
     """autograder/checks/runner.py (the same module the test cells use)."""
-    import importlib.util
-
-    spec = importlib.util.spec_from_file_location("linear_checks_runner", COURSE / "checks" / "runner.py")
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module
-    spec.loader.exec_module(module)
-    return module
+    return load_module("linear_checks_runner", COURSE / "checks" / "runner.py")
 
 
 def _make_stubs():
-    import importlib.util
-
-    spec = importlib.util.spec_from_file_location("make_stubs_tool", REPO / "tools" / "make_stubs.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return load_module("make_stubs_tool", REPO / "tools" / "make_stubs.py")
 
 
 def copy_course(dest: Path) -> Path:
@@ -113,10 +102,9 @@ def nbgrader(*args: str, quiet: bool = False) -> None:
     """Run one nbgrader command in the course folder; stop with its log when it fails."""
     cmd = [sys.executable, "-m", "nbgrader", *args]
     proc = subprocess.run(cmd, cwd=COURSE, text=True, capture_output=True)
-    if proc.returncode != 0 or not quiet:
-        out = (proc.stdout + proc.stderr).strip()
-        if out and (proc.returncode != 0 or not quiet):
-            say(out)
+    out = (proc.stdout + proc.stderr).strip()
+    if out and (proc.returncode != 0 or not quiet):
+        say(out)
     if proc.returncode != 0:
         raise SystemExit(f"nbgrader {' '.join(args)} failed (exit code {proc.returncode})")
 
@@ -404,7 +392,7 @@ def autograde(students: list[str] | None, jobs: int) -> list[dict]:
         bar.close()
     _merge(workers)
     _zero_rows([r for r in results if not r["success"]])
-    _copy_outputs(students)
+    _html_only_feedback(students)
     failed = [r for r in results if not r["success"]]
     say(f"autograde: {len(results) - len(failed)} of {len(students)} submission(s) graded in "
         f"{time.perf_counter() - start:.1f} s with {jobs} worker(s); grades in {GRADEBOOK.relative_to(REPO)}")
@@ -463,8 +451,8 @@ def _zero_rows(failed: list[dict]) -> None:
             gb.db.commit()
 
 
-def _copy_outputs(students: list[str]) -> None:
-    """Keep the staged copies' timestamps out of the way; nothing else to move (shared folders)."""
+def _html_only_feedback(students: list[str]) -> None:
+    """Leave only the HTML (and timestamp) in each feedback folder: what students may be handed."""
     for student in students:
         feedback = COURSE / "feedback" / student / ASSIGNMENT
         # generate_feedback copies the whole autograded folder; students get only the HTML.
@@ -478,7 +466,7 @@ def _copy_outputs(students: list[str]) -> None:
 
 def feedback() -> None:
     nbgrader("generate_feedback", ASSIGNMENT, "--force", quiet=True)
-    _copy_outputs(submitted_students())
+    _html_only_feedback(submitted_students())
     say(f"feedback: {(COURSE / 'feedback').relative_to(REPO)}/<student>/{ASSIGNMENT}/*.html")
 
 

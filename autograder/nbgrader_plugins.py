@@ -29,16 +29,20 @@ NOTEBOOK = "linear_layers.ipynb"
 NOTE_MARK = "linear-layers-grading-note"
 
 
-def exercise_table():
-    """The EXERCISES table of solutions/linear_exercises/exercises.py (read without importing the package)."""
-    path = REPO / "solutions" / "linear_exercises" / "exercises.py"
-    spec = importlib.util.spec_from_file_location("_linear_exercises_table_course", path)
-    module = importlib.util.module_from_spec(spec)
+def load_module(name: str, path: Path):
+    """Import a Python file by its path (without importing the package around it)."""
     import sys
 
-    sys.modules[spec.name] = module  # dataclasses look their module up
+    spec = importlib.util.spec_from_file_location(name, path)
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[name] = module  # dataclasses look their module up
     spec.loader.exec_module(module)
-    return module.EXERCISES
+    return module
+
+
+def exercise_table():
+    """The EXERCISES table of solutions/linear_exercises/exercises.py (read without importing the package)."""
+    return load_module("_linear_exercises_table_course", REPO / "solutions" / "linear_exercises" / "exercises.py").EXERCISES
 
 
 # The files a student hands in besides the notebook: autograde keeps these as submitted.

@@ -15,6 +15,7 @@ terminal (a fresh Python) and as check() in a running kernel. Prints a table; as
 from __future__ import annotations
 
 import argparse
+import functools
 import importlib.util
 import json
 import os
@@ -28,9 +29,9 @@ from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
 SOLUTION = REPO / "solutions" / "linear_exercises"
-FILES = ("manual_linear.py", "param_count.py", "initialization.py", "weight_viz.py", "low_rank.py")
 
 
+@functools.lru_cache(maxsize=None)
 def _course_module():
     spec = importlib.util.spec_from_file_location("linear_course_bench", REPO / "autograder" / "course.py")
     module = importlib.util.module_from_spec(spec)
@@ -46,13 +47,18 @@ def _timed(cmd: list[str], cwd: Path, env: dict | None = None) -> float:
     return time.perf_counter() - start
 
 
+def _exercise_files() -> list[str]:
+    return [Path(f).name for f in _course_module().STUDENT_FILES]
+
+
 def _make_class(course: Path, n: int) -> None:
     """n submissions: every third complete, every third with two exercises done, the rest untouched."""
     release = course / "release" / "linear_layers"
+    files = _exercise_files()
     for i in range(n):
         folder = course / "submitted" / f"student{i:03d}" / "linear_layers"
         shutil.copytree(release, folder)
-        done = FILES if i % 3 == 0 else FILES[:2] if i % 3 == 1 else ()
+        done = files if i % 3 == 0 else files[:2] if i % 3 == 1 else ()
         for name in done:
             shutil.copy2(SOLUTION / name, folder / "linear_exercises" / name)
 
@@ -77,13 +83,10 @@ def bench(students: int, repeats: int, emit, sections=("selfcheck", "grading")) 
         if "selfcheck" in sections:
             package_root = Path(tmp) / "selfcheck" / "linear_layers"
             shutil.copytree(course / "release" / "linear_layers", package_root)
-            for name in FILES:
+            for name in _exercise_files():
                 shutil.copy2(SOLUTION / name, package_root / "linear_exercises" / name)
             runner_path = package_root / "autograder" / "checks" / "runner.py"
-            spec = importlib.util.spec_from_file_location("bench_runner", runner_path)
-            runner = importlib.util.module_from_spec(spec)
-            sys.modules[spec.name] = runner
-            spec.loader.exec_module(runner)
+            runner = _course_module().load_module("bench_runner", runner_path)
             for label, keys in (("one exercise (manual_linear)", ["manual_linear"]), ("all five exercises", [])):
                 # first: a terminal command (Python start included); again: check() in a running kernel
                 cold = [_timed([py, str(runner_path), *keys], package_root, env) for _ in range(repeats)]

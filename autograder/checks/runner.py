@@ -132,10 +132,7 @@ def _run_pytest(keys: list[str], package_root: Path, hidden: bool, timeout: floa
     Python code in the same process could still, with effort, reach the signing
     function: this makes forging a score deliberate work, not a one-liner.
     """
-    files = [PUBLIC_DIR / f"test_{key}.py" for key in keys]
-    if hidden:
-        files += [hidden_dir() / f"test_{key}_hidden.py" for key in keys]
-    files = [str(f) for f in files if f.exists()]
+    files = [str(f) for key in keys for f in _files(key, hidden)]
     limits = _settings_from_env()
     args = [*files, "-c", str(CHECKS_DIR / "pytest.ini"), "--rootdir", str(CHECKS_DIR), "--noconftest",
             "-p", "pytest_timeout", "-q", "--no-header", "--continue-on-collection-errors", "-m", " or ".join(keys)]
