@@ -1,0 +1,65 @@
+"""linear_checks: the graded checks of the linear-layers course, and the sandbox they run student code in.
+
+    check("manual_linear")   # self-check one exercise (or check() for all): prints the feedback
+    grade("manual_linear")   # in the graded notebook's test cells: prints the feedback, returns the points
+
+Student code runs only in the sandbox (sandbox.py, zygote.py, evaluator.py); the
+checks (public/, and the instructor's hidden folder) and every verdict run here.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+_SANDBOX = None  # check() keeps its sandbox warm between calls in one kernel
+_GRADED: dict = {}  # grade(): every exercise checked once per notebook run
+
+
+def check(exercise: str | None = None, package_root=None):
+    """Run the public checks of one exercise (or all) on linear_exercises/ in package_root; print the feedback."""
+    global _SANDBOX
+    from linear_checks.report import CheckSummary, format_report
+    from linear_checks.runner import default_sandbox, run_checks
+
+    if _SANDBOX is None:
+        _SANDBOX = default_sandbox()
+    results = run_checks([exercise] if exercise else None, package_root or _package_root(), sandbox=_SANDBOX)
+    print(format_report(results), end="")
+    return CheckSummary(results)
+
+
+def _package_root() -> Path:
+    """The folder holding the linear_exercises package that this kernel imports (else the current folder)."""
+    try:
+        import linear_exercises
+
+        return Path(linear_exercises.__file__).resolve().parents[1]
+    except (ImportError, AttributeError, TypeError):
+        return Path.cwd()
+
+
+def grade(exercise: str) -> float:
+    """For nbgrader's test cells: print this exercise's feedback and return its points.
+
+    During class grading the verdicts were computed before the notebook ran
+    ($LINEAR_VERDICTS names their file; see autograder/course.py). Otherwise every
+    exercise is checked once, live, on ./linear_exercises: with the hidden checks
+    when nbgrader autogrades (NBGRADER_EXECUTION=autograde).
+    """
+    from linear_checks.report import format_report, load
+
+    verdicts = os.environ.get("LINEAR_VERDICTS")
+    if verdicts and Path(verdicts).is_file():
+        results = {r.key: r for r in load(Path(verdicts))}
+    else:
+        if not _GRADED:
+            from linear_checks.runner import run_checks
+
+            hidden = os.environ.get("NBGRADER_EXECUTION") == "autograde"
+            _GRADED.update({r.key: r for r in run_checks(None, Path.cwd(), hidden=hidden)})
+        results = _GRADED
+    if exercise not in results:
+        raise ValueError(f"unknown exercise {exercise!r}; known: {', '.join(results)}")
+    print(format_report([results[exercise]]), end="")
+    return results[exercise].score

@@ -1,0 +1,144 @@
+"""Inside the sandbox: run the student's code on the inputs the grader sends, answer with plain data.
+
+One Evaluator serves one run (one exercise of one submission) in a process forked by
+zygote.py and confined by confine.py. It knows nothing of the checks: the grader asks
+for operations (import the module, get an attribute, call something, backpropagate,
+describe a figure) and decides on the answers itself, outside. Objects that are not
+plain data (a module, a figure) stay here and the grader gets a handle to them.
+
+The student's code runs in this process and can change anything in it, this file
+included; that is expected. It can only ever change what it answers, and the grader
+compares answers with references it computes itself, on inputs it chose.
+"""
+
+from __future__ import annotations
+
+import importlib
+
+import wire
+
+MAX_LISTED = 100_000
+
+
+class Evaluator:
+    def __init__(self, torch, module: str):
+        self.torch, self.module = torch, module
+        self.objects: dict[int, object] = {}
+
+    # -- handles -------------------------------------------------------------------------------
+    def handle(self, obj) -> int:
+        number = len(self.objects) + 1
+        self.objects[number] = obj
+        return number
+
+    def resolve(self, number: int):
+        if number not in self.objects:
+            raise KeyError(f"no object {number}")
+        return self.objects[number]
+
+    def args(self, request: dict) -> tuple[list, dict]:
+        decoded = wire.decode({"$d": {"args": request.get("args", []), "kwargs": {"$d": request.get("kwargs", {})}}},
+                              self.torch, resolve=self.resolve, trusted=False)
+        return [self.parameters(a) for a in decoded["args"]], {k: self.parameters(v) for k, v in decoded["kwargs"].items()}
+
+    def parameters(self, value):
+        """Tensors the grader sent as nn.Parameters arrive as nn.Parameters."""
+        torch = self.torch
+        if isinstance(value, torch.Tensor) and getattr(value, "is_parameter", False):
+            return torch.nn.Parameter(value, requires_grad=value.requires_grad)
+        return value
+
+    def target(self, request: dict):
+        obj = self.resolve(request["target"])
+        for name in request.get("path", []):
+            obj = getattr(obj, name)
+        return obj
+
+    # -- the loop ------------------------------------------------------------------------------
+    def serve(self, inp: int, out: int) -> None:
+        while True:
+            request = wire.receive(inp)
+            if request.get("op") == "end":
+                return
+            wire.send(out, self.answer(request))
+
+    def answer(self, request: dict) -> dict:
+        try:
+            value = getattr(self, "op_" + request["op"])(request)
+        except BaseException as exc:  # noqa: BLE001 - whatever the student's code raised is an answer
+            return {"value": wire.Raised.to_wire(exc)}
+        try:
+            return {"value": wire.encode(value, self.torch, self.handle)}
+        except BaseException as exc:  # noqa: BLE001 - e.g. a tensor subclass that fails to convert
+            return {"value": wire.Raised.to_wire(TypeError(f"the result could not be read: {exc}"))}
+
+    # -- operations ------------------------------------------------------------------------------
+    def op_import(self, request: dict):
+        module = importlib.import_module(f"linear_exercises.{self.module.removesuffix('.py')}")
+        self.objects[0] = module
+        return module
+
+    def op_seed(self, request: dict):
+        self.torch.manual_seed(int(request["value"]))
+
+    def op_getattr(self, request: dict):
+        return getattr(self.target(request), request["name"])
+
+    def op_call(self, request: dict):
+        fn = self.target(request)
+        args, kwargs = self.args(request)
+        if not request.get("spy"):
+            return fn(*args, **kwargs)
+        names: set[str] = set()
+        from torch.overrides import TorchFunctionMode
+
+        class Spy(TorchFunctionMode):
+            def __torch_function__(self, func, types, a=(), kw=None):
+                names.add(getattr(func, "__name__", repr(func))[:100])
+                return func(*a, **(kw or {}))
+
+        with Spy():
+            value = fn(*args, **kwargs)
+        return {"value": value, "called": sorted(names)}
+
+    def op_list(self, request: dict):
+        out = []
+        for item in self.target(request):
+            out.append(item)
+            if len(out) > MAX_LISTED:
+                raise ValueError(f"more than {MAX_LISTED} items")
+        return out
+
+    def op_grad(self, request: dict):
+        """y = target(*args); backpropagate sum(y * upstream); the gradients of the args and parameters."""
+        torch = self.torch
+        fn = self.target(request)
+        args, kwargs = self.args(request)
+        upstream = wire.decode(request["upstream"], torch, trusted=False)
+        y = fn(*args, **kwargs)
+        if not isinstance(y, torch.Tensor):
+            raise TypeError(f"expected a tensor, got {type(y).__name__}")
+        if not y.requires_grad:
+            return {"output": y, "connected": False, "grads": [], "parameters": {}}
+        (y * upstream).sum().backward()
+        grads = [a.grad if isinstance(a, torch.Tensor) and a.requires_grad else None for a in args]
+        params = {}
+        owner = fn if isinstance(fn, torch.nn.Module) else getattr(fn, "__self__", None)
+        if isinstance(owner, torch.nn.Module):
+            params = {name: p.grad for name, p in owner.named_parameters()}
+        return {"output": y, "connected": True, "grads": grads, "parameters": params}
+
+    def op_figure(self, request: dict):
+        """What a matplotlib Figure shows: per axes its title and its images' data, colour limits and colormap."""
+        from matplotlib.figure import Figure
+        import numpy as np
+
+        fig = self.target(request)
+        if type(fig) is not Figure:
+            raise TypeError(f"expected a matplotlib Figure, got {type(fig).__name__}")
+        axes = []
+        for ax in fig.axes:
+            images = [{"array": np.ma.getdata(im.get_array()).astype("float64"), "clim": [float(v) for v in im.get_clim()],
+                       "cmap": im.get_cmap().name} for im in ax.get_images()]
+            axes.append({"title": ax.get_title(), "images": images})
+        return {"axes": axes}

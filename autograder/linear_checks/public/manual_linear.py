@@ -1,0 +1,170 @@
+"""Exercise 1: manual_linear and ManualLinear, checked against nn.Linear."""
+
+import math
+
+import torch
+from torch import nn
+
+from linear_checks.source_rules import library_linear_routes
+from linear_checks.student import backward, call_spied
+from linear_checks.verdicts import call, cases, expect_equal, expect_near, expect_raises, expect_tensor_close, fail
+
+WEIGHT_HINT = "PyTorch stores weight as (out_features, in_features), so y = x @ weight.T + bias."
+
+
+def _layer(n_in, n_out, bias=True, seed=0):
+    torch.manual_seed(seed)
+    return nn.Linear(n_in, n_out, bias=bias)
+
+
+def _mistakes(x, layer):
+    """What popular wrong versions of the formula give for a square layer."""
+    w, b = layer.weight.detach(), layer.bias
+    out = {"x @ weight + bias (the weight used transposed)": x @ w + (0 if b is None else b.detach())}
+    if b is not None:
+        out["x @ weight.T without the bias"] = x @ w.T
+        out["x @ weight.T + 2 * bias (the bias added twice)"] = x @ w.T + 2 * b.detach()
+    return out
+
+
+def check_batch_matches_nn_linear(student):
+    """manual_linear on a (5, 7) batch with Linear(7, 3)'s weight and bias equals nn.Linear."""
+    layer, x = _layer(7, 3), torch.randn(5, 7)
+    y = call(student.manual_linear, x, layer.weight, layer.bias, what="manual_linear(x (5, 7), weight (3, 7), bias (3,))",
+             hint=WEIGHT_HINT)
+    expect_tensor_close(y, layer(x), "manual_linear on a (5, 7) batch", WEIGHT_HINT,
+                        diagnoses={"x @ weight.T without the bias": x @ layer.weight.T})
+
+
+def check_square_weight_is_not_transposed(student):
+    """With a square 4x4 weight a transposed weight still runs: the values must match nn.Linear."""
+    layer, x = _layer(4, 4, seed=1), torch.randn(6, 4)
+    y = call(student.manual_linear, x, layer.weight, layer.bias, what="manual_linear with a 4x4 weight", hint=WEIGHT_HINT)
+    expect_tensor_close(y, layer(x), "manual_linear with a square weight", WEIGHT_HINT, diagnoses=_mistakes(x, layer))
+
+
+def check_without_bias(student):
+    """bias=None means no bias at all: the result equals nn.Linear(..., bias=False)."""
+    layer, x = _layer(6, 4, bias=False, seed=2), torch.randn(3, 6)
+    y = call(student.manual_linear, x, layer.weight, None, what="manual_linear(x, weight, None)", hint=WEIGHT_HINT)
+    expect_tensor_close(y, layer(x), "manual_linear without bias", "with bias=None return x @ weight.T only.")
+
+
+@cases((), (2, 3), (2, 3, 4), ids=["1-D", "3-D", "4-D"])
+def check_any_leading_dimensions(student, case):
+    """Inputs of shape (*, in_features): the layer acts on the last dimension only."""
+    layer = _layer(5, 2, seed=3)
+    x = torch.randn(*case, 5)
+    y = call(student.manual_linear, x, layer.weight, layer.bias, what=f"manual_linear(x of shape {tuple(x.shape)})",
+             hint=WEIGHT_HINT)
+    hint = WEIGHT_HINT
+    if isinstance(y, torch.Tensor) and y.shape != layer(x).shape:
+        hint = "keep every leading dimension and replace only the last one, in_features, by out_features."
+    expect_tensor_close(y, layer(x), f"manual_linear on input of shape {tuple(x.shape)}", hint,
+                        diagnoses=_mistakes(x, layer) if x.shape[-1] == 2 else
+                        {"x @ weight.T without the bias": x @ layer.weight.T})
+
+
+def check_gradients_match_nn_linear(student):
+    """Gradients with respect to x, weight and bias equal those through nn.Linear."""
+    layer = _layer(5, 3, seed=4)
+    x = torch.randn(2, 4, 5, requires_grad=True)
+    upstream = torch.randn(2, 4, 3)
+    (layer(x) * upstream).sum().backward()
+    expected = {"x": x.grad.clone(), "weight": layer.weight.grad.clone(), "bias": layer.bias.grad.clone()}
+    answer = call(backward, student.manual_linear, x.detach().requires_grad_(), layer.weight, layer.bias,
+                  upstream=upstream, what="manual_linear followed by backward()", hint=WEIGHT_HINT)
+    y = answer["output"]
+    if not isinstance(y, torch.Tensor) or not answer["connected"]:
+        fail("manual_linear's result is not connected to autograd: expected a tensor with "
+             "requires_grad=True. Hint: use torch operations on the tensors you are given; "
+             "no .detach(), .numpy() or torch.no_grad().")
+    if y.shape != upstream.shape:
+        fail(f"manual_linear on input (2, 4, 5): expected shape (2, 4, 3), got {tuple(y.shape)}.")
+    for (name, grad), got in zip(expected.items(), answer["grads"]):
+        if got is None:
+            fail(f"no gradient reached {name}: expected one of shape {tuple(grad.shape)}.")
+        expect_tensor_close(got, grad, f"gradient with respect to {name}")
+
+
+def _names_shape(message, t):
+    dims = [str(d) for d in t.shape]
+    forms = ["(" + ", ".join(dims) + ")", "[" + ", ".join(dims) + "]", "x".join(dims)]
+    return any(form in message for form in forms)
+
+
+def check_shape_mismatch_raises_value_error_naming_shapes(student):
+    """A (2, 5) input with a (3, 7) weight raises ValueError naming both shapes."""
+    x, weight = torch.randn(2, 5), torch.randn(3, 7)
+    raised = expect_raises(student.manual_linear, x, weight, error="ValueError",
+                           what="manual_linear with input (2, 5) and weight (3, 7)",
+                           hint="check x.shape[-1] == weight.shape[1] before multiplying; a shape error must not be swallowed.")
+    if not (_names_shape(raised.message, x) and _names_shape(raised.message, weight)):
+        fail("the ValueError should name both shapes, (2, 5) and (3, 7). Hint: put x.shape and weight.shape in its message.")
+
+
+def check_does_not_call_nn_linear_or_f_linear(student, source):
+    """manual_linear and ManualLinear must not use nn.Linear / F.linear (the point of the exercise)."""
+    routes = library_linear_routes(source, "manual_linear.py")
+    if routes:
+        fail("manual_linear.py reaches PyTorch's own linear layer or hides which function it calls ("
+             + "; ".join(routes[:3]) + "): expected only tensor operations such as @, matmul or addmm. "
+             "Hint: write x @ weight.T + bias yourself. (This rule reads your file; it cannot see "
+             "what other packages do for you.)")
+    layer, x = _layer(4, 3, seed=5), torch.randn(2, 4)
+    _, called = call(call_spied, student.manual_linear, x, layer.weight, layer.bias, what="manual_linear",
+                     hint=WEIGHT_HINT)
+    module = call(student.ManualLinear, 4, 3, what="ManualLinear(4, 3)")
+    _, called_module = call(call_spied, module, x, what="ManualLinear(4, 3)(x)", hint=WEIGHT_HINT)
+    if "linear" in called or "linear" in called_module:
+        fail("your code calls F.linear (directly or through nn.Linear): expected only tensor "
+             "operations such as @, matmul or addmm. Hint: write x @ weight.T + bias yourself.")
+
+
+def check_module_parameters_and_forward(student):
+    """ManualLinear(7, 3) holds weight (3, 7) and bias (3,) as nn.Parameters and computes x @ W.T + b."""
+    module = call(student.ManualLinear, 7, 3, what="ManualLinear(7, 3)")
+    params = dict(call(module.named_parameters, what="ManualLinear(7, 3).named_parameters()"))
+    for name, want in (("weight", (3, 7)), ("bias", (3,))):
+        if name not in params:
+            fail(f"ManualLinear(7, 3) has no parameter {name!r}: expected an nn.Parameter of shape {want} "
+                 f"(its parameters: {sorted(params)[:5] or 'none'}).")
+        expect_equal(tuple(params[name].shape), want, f"shape of ManualLinear(7, 3).{name}", WEIGHT_HINT)
+    x = torch.randn(4, 7)
+    y = call(module, x, what="ManualLinear(7, 3)(x)", hint=WEIGHT_HINT)
+    expect_tensor_close(y, x @ params["weight"].T + params["bias"], "ManualLinear(7, 3) forward")
+    no_bias = call(student.ManualLinear, 7, 3, bias=False, what="ManualLinear(7, 3, bias=False)")
+    count = sum(p.numel() for p in call(no_bias.parameters, what="ManualLinear(7, 3, bias=False).parameters()"))
+    if getattr(no_bias, "bias", "missing") is not None or count != 21:
+        fail("ManualLinear(7, 3, bias=False): expected bias None and 21 parameters (the weight only), "
+             f"got {count} parameters.")
+    weight = no_bias.weight
+    expect_tensor_close(call(no_bias, x, what="ManualLinear(7, 3, bias=False)(x)"), x @ weight.T,
+                        "ManualLinear(7, 3, bias=False) forward")
+
+
+def check_module_initialization_follows_pytorch_default(student):
+    """Weights and bias start as U(-1/sqrt(in), 1/sqrt(in)), as nn.Linear's do (the bias is not zero)."""
+    n_in, n_out = 400, 300
+    module = call(student.ManualLinear, n_in, n_out, what=f"ManualLinear({n_in}, {n_out})")
+    bound = 1 / math.sqrt(n_in)
+    w, b = module.weight, module.bias
+    for name, t, want in (("weight", w, (n_out, n_in)), ("bias", b, (n_out,))):
+        if not isinstance(t, torch.Tensor):
+            fail(f"ManualLinear({n_in}, {n_out}).{name}: expected a tensor of shape {want}, got {type(t).__name__}.")
+    if w.abs().max() > bound * 1.0001:
+        fail(f"ManualLinear({n_in}, {n_out}) weights: expected all within ±{bound:.4g} = 1/sqrt(in_features), "
+             f"found |w| up to {w.abs().max():.4g} (Kaiming's uniform bound sqrt(6/in_features) is "
+             f"{math.sqrt(6 / n_in):.4g}). Hint: nn.Linear draws from U(-1/sqrt(in_features), 1/sqrt(in_features)).")
+    expect_near(w.std().item(), bound / math.sqrt(3), 0.05, "standard deviation of the initial weights",
+                "a uniform U(-a, a) has std a/sqrt(3), with a = 1/sqrt(in_features).")
+    if w.abs().max() < 0.95 * bound:
+        fail(f"initial weights reach only |w| = {w.abs().max():.4g}: expected values spread over "
+             f"the whole range ±{bound:.4g}.")
+    if torch.count_nonzero(b) == 0:
+        fail(f"the initial bias is all zeros: expected U(-{bound:.4g}, {bound:.4g}) like nn.Linear. "
+             "PyTorch does not start the bias at zero.")
+    if b.abs().max() > bound * 1.0001:
+        fail(f"initial bias: expected all within ±{bound:.4g} = 1/sqrt(in_features), found {b.abs().max():.4g}.")
+    expect_near(b.std().item(), bound / math.sqrt(3), 0.2, "standard deviation of the initial bias",
+                "the bias is drawn from the same U(-1/sqrt(in_features), 1/sqrt(in_features)) as the weight.")

@@ -1,0 +1,105 @@
+"""Results of the checks and the feedback a student reads (no torch here: nbgrader's cells load it fast).
+
+An ExerciseResult holds, per check, whether it passed and a message written for the
+student. Everything in it was decided on the grader's side; text that came from the
+student's code is already quoted and bounded (verdicts.quote). format_report() is the
+only place that turns results into the lines printed by check() and by the graded
+notebook's cells, so the score line always comes from here.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+
+@dataclass
+class CheckResult:
+    name: str  # "manual_linear_hidden.check_empty_batch[3-D]": where the check lives
+    doc: str  # what the feedback calls it
+    passed: bool
+    message: str = ""
+    hidden: bool = False
+
+
+@dataclass
+class ExerciseResult:
+    key: str
+    label: str
+    points: float
+    checks: list[CheckResult] = field(default_factory=list)
+    error: str = ""  # why no check could run (the file is missing or cannot be imported)
+    sandbox: str = ""  # how the student's code was isolated, in words
+
+    @property
+    def n_passed(self) -> int:
+        return sum(c.passed for c in self.checks)
+
+    @property
+    def score(self) -> float:
+        if self.error or not self.checks:
+            return 0.0
+        return round(self.points * self.n_passed / len(self.checks), 2)
+
+
+def save(results: list[ExerciseResult], path: Path) -> None:
+    path.write_text(json.dumps([asdict(r) for r in results], indent=1))
+
+
+def load(path: Path) -> list[ExerciseResult]:
+    out = []
+    for r in json.loads(Path(path).read_text()):
+        checks = [CheckResult(**c) for c in r.pop("checks")]
+        out.append(ExerciseResult(**r, checks=checks))
+    return out
+
+
+def _explain(message: str) -> str:
+    if message.startswith("NotImplementedError:"):
+        return "Not implemented yet: " + message.partition(":")[2].strip()
+    return message
+
+
+def format_report(results: list[ExerciseResult]) -> str:
+    """Per exercise its score; per check a tick or a cross, and for a cross what was expected and a hint."""
+    lines = []
+    levels = {r.sandbox for r in results if r.sandbox}
+    if any(level.startswith("no sandbox") for level in levels):
+        lines.append(f"Note: your code ran with {sorted(levels)[0]}.")
+    for res in results:
+        lines.append(f"{res.label}: {res.score:g} / {res.points:g} points "
+                     f"({res.n_passed} of {len(res.checks)} checks passed)" if not res.error
+                     else f"{res.label}: 0 / {res.points:g} points")
+        if res.error:
+            lines.append(f"  ✗ {res.error}")
+        said: set[str] = set()
+        for c in res.checks:
+            lines.append(f"  {'✓' if c.passed else '✗'} {'(hidden check) ' if c.hidden else ''}{c.doc}")
+            if not c.passed:
+                why = _explain(c.message)
+                if why in said:
+                    continue  # the same explanation once per exercise
+                said.add(why)
+                lines.append("      " + why)
+        lines.append("")
+    if len(results) > 1:
+        total = sum(r.score for r in results)
+        lines.append(f"Total: {total:g} / {sum(r.points for r in results):g} points")
+    return "\n".join(lines).rstrip() + "\n"
+
+
+class CheckSummary:
+    """What check() returns: the results, shown in a notebook as a one-line summary."""
+
+    def __init__(self, results: list[ExerciseResult]):
+        self.results = results
+        self.score = sum(r.score for r in results)
+        self.points = sum(r.points for r in results)
+
+    @property
+    def all_passed(self) -> bool:
+        return all(r.checks and r.n_passed == len(r.checks) and not r.error for r in self.results)
+
+    def __repr__(self) -> str:
+        return f"{self.score:g} / {self.points:g} points"

@@ -1,0 +1,92 @@
+"""The student's module as the checks see it: a proxy whose every use is a request to the sandbox.
+
+`student.manual_linear(x, w, b)` sends x, w and b as plain data to the run process,
+which calls the student's function there and sends back its result as plain data;
+here it arrives as a fresh tensor (wire.py). An object that is not plain data (an
+nn.Module, a Figure) stays in the sandbox and comes back as a `Remote`: calling it,
+reading an attribute or iterating over it are requests too. An exception the
+student's code raised arrives as `wire.Raised` and is raised here.
+"""
+
+from __future__ import annotations
+
+import torch
+
+from linear_checks import wire
+
+
+def _to_wire(value):
+    if isinstance(value, Remote):
+        return {"$h": value._number}
+    if isinstance(value, (list, tuple)):
+        return [_to_wire(v) for v in value]
+    if isinstance(value, dict):
+        return {"$d": {k: _to_wire(v) for k, v in value.items()}}
+    return wire.encode(value, torch)
+
+
+class Remote:
+    """An object left in the sandbox; attribute reads, calls and iteration are requests."""
+
+    def __init__(self, run, number: int, type_name: str = "object"):
+        self._run, self._number, self._type_name = run, number, type_name
+
+    def _ask(self, request: dict):
+        value = self._run.request({"target": self._number, **request})
+        return _wrap(self._run, value)
+
+    def __getattr__(self, name: str):
+        if name.startswith("__"):
+            raise AttributeError(name)
+        try:
+            return self._ask({"op": "getattr", "name": name})
+        except wire.Raised as exc:
+            if exc.type_name == "AttributeError":
+                raise AttributeError(exc.message) from None
+            raise
+
+    def __call__(self, *args, **kwargs):
+        return self._ask({"op": "call", "args": _to_wire(list(args)), "kwargs": _to_wire(kwargs)["$d"]})
+
+    def __iter__(self):
+        return iter(self._ask({"op": "list"}))
+
+    def __repr__(self) -> str:
+        return f"<{self._type_name} in the sandbox>"
+
+
+def _wrap(run, value):
+    if isinstance(value, wire.Raised):
+        raise value
+    if isinstance(value, wire.Handle):
+        return Remote(run, value.number, value.type_name)
+    if isinstance(value, list):
+        return [_wrap(run, v) for v in value]
+    if isinstance(value, dict):
+        return {k: _wrap(run, v) for k, v in value.items()}
+    return value
+
+
+def call_spied(fn: Remote, *args, **kwargs) -> tuple[object, list[str]]:
+    """fn(*args) and the names of the torch functions it called (as the sandbox saw them)."""
+    answer = fn._ask({"op": "call", "spy": True, "args": _to_wire(list(args)), "kwargs": _to_wire(kwargs)["$d"]})
+    return answer["value"], [str(n) for n in answer["called"]]
+
+
+def backward(fn: Remote, *args, upstream: torch.Tensor, **kwargs) -> dict:
+    """y = fn(*args) in the sandbox, then sum(y * upstream).backward() there.
+
+    Returns {"output": y, "connected": whether y required grad, "grads": one per
+    argument (None where none came back), "parameters": {name: grad} when fn is a module}.
+    """
+    return fn._ask({"op": "grad", "args": _to_wire(list(args)), "kwargs": _to_wire(kwargs)["$d"],
+                    "upstream": wire.encode(upstream.detach(), torch)})
+
+
+def figure(fig: Remote) -> dict:
+    """What a Figure in the sandbox shows: {"axes": [{"title", "images": [{"array", "clim", "cmap"}]}]}."""
+    return fig._ask({"op": "figure"})
+
+
+def seed(run, value: int) -> None:
+    run.request({"op": "seed", "target": 0, "value": int(value)})

@@ -1,0 +1,134 @@
+"""How a check decides, on the grader's side: failures written for a student, not a traceback.
+
+A check is a function in a check module (public/<exercise>.py, or the instructor's
+hidden folder) whose name starts with `check_`; its docstring's first line is what
+the feedback calls it. It gets `student` (student.py: the student's module in the
+sandbox) and, when decorated with @cases, one case. It passes by returning, and fails
+by calling fail() (or an expect_* helper), whose message has the form
+"<what>: expected <...>, got <...>. Hint: <...>".
+
+Everything compared here is plain data that came back from the sandbox (fresh
+tensors, numbers, strings); the references are computed here. Text the student's
+code chose (an exception's message) is put in the message through quote(): on one
+line, bounded, between « and ».
+"""
+
+from __future__ import annotations
+
+import math
+
+import torch
+
+from linear_checks.wire import Raised
+
+MAX_QUOTE = 300
+
+
+class CheckFailed(Exception):
+    """A check found a wrong answer; its message is for the student."""
+
+
+def fail(message: str):
+    raise CheckFailed(message)
+
+
+def cases(*values, ids: list[str] | None = None):
+    """Run the check once per value (passed as its second argument); ids name them in the feedback."""
+
+    def mark(func):
+        func.cases = list(values)
+        func.case_ids = list(ids) if ids else [str(v) for v in values]
+        return func
+
+    return mark
+
+
+def quote(text: str) -> str:
+    """Text from the student's code, safe to show: one line, at most MAX_QUOTE characters, in « »."""
+    flat = " ".join(str(text).split())
+    if len(flat) > MAX_QUOTE:
+        flat = flat[:MAX_QUOTE] + " [...]"
+    return f"«{flat}»"
+
+
+def shape(t) -> str:
+    return str(tuple(t.shape)) if isinstance(t, torch.Tensor) else type(t).__name__
+
+
+def preview(t: torch.Tensor, n: int = 4) -> str:
+    flat = t.detach().flatten()[:n].tolist()
+    more = ", ..." if t.numel() > n else ""
+    return "[" + ", ".join(f"{v:.4g}" if isinstance(v, float) else str(v) for v in flat) + more + "]"
+
+
+def _hint(hint: str) -> str:
+    return f" Hint: {hint}" if hint else ""
+
+
+def call(fn, *args, what: str, hint: str = "", **kwargs):
+    """fn(*args) in the sandbox; an exception of the student's code becomes a readable failure.
+
+    NotImplementedError is passed on: the runner reports the stub's own pointer.
+    """
+    try:
+        return fn(*args, **kwargs)
+    except Raised as exc:
+        if exc.not_implemented:
+            raise
+        fail(f"{what} raised {exc.type_name}: {quote(exc.message)}; expected it to run.{_hint(hint)}")
+
+
+def expect_tensor_close(actual, expected: torch.Tensor, what: str, hint: str = "", atol: float = 1e-5,
+                        rtol: float = 1e-4, diagnoses: dict[str, torch.Tensor] | None = None) -> None:
+    """Fail unless actual is a tensor of expected's shape and values.
+
+    diagnoses maps a description of a known mistake to the value that mistake would
+    produce; when the actual value matches one, the message names the mistake.
+    """
+    if type(actual) is not torch.Tensor:
+        fail(f"{what}: expected a tensor of shape {shape(expected)}, got {type(actual).__name__}.{_hint(hint)}")
+    if actual.shape != expected.shape:
+        fail(f"{what}: expected shape {shape(expected)}, got {shape(actual)}.{_hint(hint)}")
+    actual_f, expected_f = actual.detach().double(), expected.detach().double()
+    if torch.allclose(actual_f, expected_f, atol=atol, rtol=rtol):
+        return
+    for mistake, value in (diagnoses or {}).items():
+        if value.shape == actual.shape and torch.allclose(actual_f, value.detach().double(), atol=atol, rtol=rtol):
+            fail(f"{what}: expected {preview(expected)}, got {preview(actual)}, which is what {mistake} gives.{_hint(hint)}")
+    diff = (actual_f - expected_f).abs()
+    err = diff.nan_to_num(nan=math.inf).max().item() if diff.numel() else 0.0
+    fail(f"{what}: expected {preview(expected)}, got {preview(actual)} "
+         f"(largest difference {err:.3g}, tolerance {atol:g}).{_hint(hint)}")
+
+
+def expect_equal(actual, expected, what: str, hint: str = "") -> None:
+    """Fail unless actual == expected, for plain values (ints, strings, tuples, lists)."""
+    if type(actual) is tuple or type(expected) is tuple:
+        actual = tuple(actual) if isinstance(actual, (list, tuple)) else actual
+        expected = tuple(expected)
+    if type(actual) is not type(expected) and not (type(actual) in (int, float) and type(expected) in (int, float)):
+        fail(f"{what}: expected {expected!r}, got a {type(actual).__name__}.{_hint(hint)}")
+    if actual != expected:
+        shown = quote(actual) if isinstance(actual, str) else repr(actual)
+        fail(f"{what}: expected {expected!r}, got {shown[:MAX_QUOTE]}.{_hint(hint)}")
+
+
+def expect_near(actual, expected: float, rel: float, what: str, hint: str = "") -> None:
+    """Fail unless actual is a number within rel * |expected| of expected."""
+    if type(actual) not in (int, float) or not math.isfinite(actual) or abs(actual - expected) > rel * abs(expected):
+        got = f"{actual:.4g}" if type(actual) in (int, float) else type(actual).__name__
+        fail(f"{what}: expected about {expected:.4g} (within {rel:.0%}), got {got}.{_hint(hint)}")
+
+
+def expect_raises(fn, *args, error: str, what: str, hint: str = "", **kwargs) -> Raised:
+    """Fail unless fn(*args) raises an exception named `error`; returns it (its message is the student's)."""
+    try:
+        value = fn(*args, **kwargs)
+    except Raised as exc:
+        if exc.not_implemented:
+            raise
+        if exc.type_name != error:
+            fail(f"{what}: expected a {error}, got {exc.type_name}: {quote(exc.message)}.{_hint(hint)}")
+        return exc
+    got = f"a tensor of shape {shape(value)}" if isinstance(value, torch.Tensor) else type(value).__name__
+    fail(f"{what}: expected a {error}, but it returned {got}.{_hint(hint)}")

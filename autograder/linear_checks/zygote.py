@@ -1,0 +1,186 @@
+"""The first process inside the sandbox: imports torch once, then forks one process per run.
+
+Started by sandbox.py as `python -I -S -B zygote.py CTRL_FD CONFIG_JSON`, inside
+bubblewrap as the sandbox's pid 1 (or, for a self-check on a machine without
+bubblewrap, as a plain child process). It talks to the grader over CTRL_FD, a
+SOCK_SEQPACKET socket: one JSON message per request.
+
+  {"op": "run"} with two file descriptors attached (the run's request and answer pipes)
+      -> forks a run process; the reply {"done": exit status} comes when that process
+         and everything it left behind are gone, and the scratch folder is wiped;
+  {"op": "kill"} while a run is going -> ends it at once (the grader's deadline passed).
+
+A run process first reads {"files": {name: base64}, "module": ..., "limits": ...} from
+its request pipe, writes the submission's files under /tmp/run/, then confines itself
+(confine.py), and only then imports the student's module and serves the grader's
+requests (evaluator.py). No student code ever runs in this process; it refuses ptrace
+(not dumpable) and, as pid 1 of its namespace, ignores signals it has no handler for.
+"""
+
+from __future__ import annotations
+
+import base64
+import ctypes
+import json
+import os
+import select
+import shutil
+import signal
+import socket
+import sys
+
+RUN_DIR = "/tmp/run"  # inside the sandbox: a private tmpfs
+
+
+def _prepare(config: dict):
+    sys.path[:] = [os.path.dirname(os.path.abspath(__file__)), *config["paths"]]
+    os.environ["MPLBACKEND"] = "Agg"
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot  # noqa: F401
+    import numpy  # noqa: F401
+    import torch
+
+    torch.set_num_threads(int(config.get("threads", 1)))
+    try:  # students may tile images with torchvision's make_grid
+        import torchvision.utils  # noqa: F401
+    except ImportError:
+        pass
+    import confine  # noqa: F401
+    import evaluator  # noqa: F401
+    import wire  # noqa: F401
+
+    return torch
+
+
+def _not_dumpable() -> None:
+    PR_SET_DUMPABLE = 4
+    try:
+        ctypes.CDLL(None).prctl(PR_SET_DUMPABLE, 0, 0, 0, 0)
+    except (OSError, AttributeError):
+        pass
+
+
+def _run(torch, inp: int, out: int) -> None:
+    """The run process: set up the submission's files, confine, then serve the grader."""
+    import confine
+    import evaluator
+    import wire
+
+    first = wire.receive(inp)
+    package = os.path.join(RUN_DIR, "package", "linear_exercises")
+    scratch = os.path.join(RUN_DIR, "scratch")
+    os.makedirs(package)
+    os.makedirs(scratch)
+    for name, data in first["files"].items():
+        if "/" in name or name.startswith("."):
+            continue
+        with open(os.path.join(package, name), "wb") as f:
+            f.write(base64.b64decode(data))
+        os.chmod(os.path.join(package, name), 0o444)
+    os.chmod(package, 0o555)
+    null = os.open(os.devnull, os.O_RDONLY)
+    output = os.open(os.path.join(RUN_DIR, "output.txt"), os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
+    os.dup2(null, 0)
+    os.dup2(output, 1)
+    os.dup2(output, 2)
+    os.chdir(scratch)
+    sys.path.insert(0, os.path.dirname(package))
+    limits = first.get("limits", {})
+    confine.set_limits(int(limits.get("memory_mb", 0)), int(limits.get("cpu_seconds", 0)), int(limits.get("file_mb", 0)))
+    confine.apply_seccomp()
+    evaluator.Evaluator(torch, first["module"]).serve(inp, out)
+
+
+def _kill_all(child: int) -> None:
+    if os.getpid() == 1:  # pid 1 of the sandbox's namespace: everything else in it
+        try:
+            os.kill(-1, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+    else:  # no sandbox: the run process leads its own session
+        try:
+            os.killpg(child, signal.SIGKILL)
+        except (ProcessLookupError, PermissionError):
+            pass
+
+
+def _reap() -> None:
+    while True:
+        try:
+            pid, _ = os.waitpid(-1, 0)
+        except ChildProcessError:
+            return
+
+
+def _wipe() -> None:
+    """Remove everything the last run wrote; if that fails, exit (the grader then starts a new sandbox)."""
+    for root, dirs, _ in os.walk(RUN_DIR):
+        for name in dirs:
+            os.chmod(os.path.join(root, name), 0o700, follow_symlinks=False)
+    if os.path.exists(RUN_DIR):
+        shutil.rmtree(RUN_DIR)
+    os.makedirs(RUN_DIR, mode=0o700)
+
+
+def main() -> None:
+    ctrl = socket.socket(fileno=int(sys.argv[1]))
+    torch = _prepare(json.loads(sys.argv[2]))
+    _not_dumpable()
+    _wipe()
+    ctrl.send(b'{"ready": true}')
+    while True:
+        try:
+            message, fds, _, _ = socket.recv_fds(ctrl, 1 << 16, 2)
+        except OSError:
+            return
+        if not message:
+            return  # the grader is gone
+        request = json.loads(message)
+        if request.get("op") != "run" or len(fds) != 2:
+            for fd in fds:
+                os.close(fd)
+            continue
+        inp, out = fds
+        pid = os.fork()
+        if pid == 0:
+            code = 0
+            try:
+                ctrl.close()
+                os.setsid()
+                signal.signal(signal.SIGCHLD, signal.SIG_DFL)
+                _run(torch, inp, out)
+            except BaseException:  # noqa: BLE001 - the run ends here, whatever happened
+                code = 70
+            os._exit(code)
+        os.close(inp)
+        os.close(out)
+        status = _watch(ctrl, pid)
+        _kill_all(pid)
+        _reap()
+        _wipe()
+        ctrl.send(json.dumps({"done": status}).encode())
+
+
+def _watch(ctrl: socket.socket, pid: int) -> int:
+    """Wait until the run process ends, or the grader says to end it; its exit status."""
+    pidfd = os.pidfd_open(pid)
+    try:
+        while True:
+            ready, _, _ = select.select([ctrl, pidfd], [], [])
+            if pidfd in ready:
+                _, status = os.waitpid(pid, 0)
+                return os.waitstatus_to_exitcode(status)
+            message = ctrl.recv(1 << 16)
+            if not message or json.loads(message).get("op") == "kill":
+                _kill_all(pid)
+                if not message:
+                    _reap()
+                    sys.exit(0)
+    finally:
+        os.close(pidfd)
+
+
+if __name__ == "__main__":
+    main()
