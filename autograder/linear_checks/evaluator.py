@@ -18,6 +18,9 @@ import importlib
 import wire
 
 MAX_LISTED = 100_000
+# torch.nn classes the grader may ask the sandbox to build (op "make"), e.g. a layer to initialize.
+BUILDABLE = ("Linear", "Sequential", "ModuleList", "ReLU", "Tanh", "Sigmoid", "GELU", "Identity", "Flatten",
+             "Dropout", "Conv2d", "BatchNorm1d", "BatchNorm2d", "LayerNorm", "Embedding", "Bilinear")
 
 
 class Evaluator:
@@ -100,6 +103,27 @@ class Evaluator:
         with Spy():
             value = fn(*args, **kwargs)
         return {"value": value, "called": sorted(names)}
+
+    def op_make(self, request: dict):
+        """Build torch.nn modules from a spec: {"make": name, "args", "kwargs", "state": {name: tensor}, "frozen"}."""
+        torch = self.torch
+
+        def build(spec):
+            if not (isinstance(spec, dict) and "make" in spec):
+                return spec
+            if spec["make"] not in BUILDABLE:
+                raise ValueError(f"cannot build {spec['make']!r}")
+            module = getattr(torch.nn, spec["make"])(*[build(a) for a in spec.get("args", [])],
+                                                     **{k: build(v) for k, v in spec.get("kwargs", {}).items()})
+            with torch.no_grad():
+                for name, value in spec.get("state", {}).items():
+                    module.get_parameter(name).copy_(value)
+            if spec.get("frozen"):
+                module.requires_grad_(False)
+            return module
+
+        decoded = wire.decode(request["spec"], torch, resolve=self.resolve, trusted=False)
+        return build(decoded)
 
     def op_list(self, request: dict):
         out = []

@@ -67,6 +67,20 @@ def _wrap(run, value):
     return value
 
 
+def spec(name: str, *args, state: dict | None = None, frozen: bool = False, **kwargs) -> dict:
+    """A torch.nn module to build in the sandbox (see make()): spec("Linear", 4, 3, state={"weight": w})."""
+    return {"make": name, "args": list(args), "kwargs": kwargs, "state": state or {}, "frozen": frozen}
+
+
+def make(student: Remote, module_spec: dict) -> Remote:
+    """Build the module described by module_spec (nested specs allowed) in the sandbox; a Remote to it.
+
+    Use it to hand the student's code a real nn.Module (their function gets a genuine
+    nn.Linear, built there); read its results back with attribute reads (plain data).
+    """
+    return student._ask({"op": "make", "spec": _to_wire(module_spec)})
+
+
 def call_spied(fn: Remote, *args, **kwargs) -> tuple[object, list[str]]:
     """fn(*args) and the names of the torch functions it called (as the sandbox saw them)."""
     answer = fn._ask({"op": "call", "spy": True, "args": _to_wire(list(args)), "kwargs": _to_wire(kwargs)["$d"]})
