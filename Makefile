@@ -49,7 +49,7 @@ test-fast: $(STAMP)
 	$(BIN)/python -m pytest -m "not slow"
 
 check: $(STAMP)
-	$(BIN)/python autograder/checks/runner.py $(EX)
+	$(BIN)/python -m linear_checks $(EX) --package-root .
 
 stubs:
 	$(PYTHON) tools/make_stubs.py
@@ -77,7 +77,7 @@ collect: $(STAMP)
 	$(COURSE) collect $(if $(ZIP),--zip "$(ZIP)",)
 
 autograde: $(STAMP)
-	$(COURSE) autograde --jobs $(JOBS)
+	$(COURSE) autograde --jobs $(JOBS) $(if $(NO_SANDBOX),--no-sandbox,)
 
 feedback: $(STAMP)
 	$(COURSE) feedback

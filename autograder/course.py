@@ -3,7 +3,9 @@
     python autograder/course.py release        # student version in autograder/release/linear_layers/
                                                #   (graded notebook, lessons, stubs, public checks)
     python autograder/course.py solutions      # executed solution notebooks in solutions/notebooks/
-    python autograder/course.py publish        # into nbgrader's exchange (students: nbgrader fetch_assignment)
+                                               #   (nbgrader runs in a temporary copy: release/ untouched)
+    python autograder/course.py publish        # rebuild the release, check it, put it into nbgrader's exchange
+                                               #   (students: nbgrader fetch_assignment), check the copy there
     python autograder/course.py collect        # from nbgrader's exchange, or --zip for an LMS download
     python autograder/course.py autograde      # the whole class, in parallel, with progress
     python autograder/course.py feedback       # HTML feedback per student (autograde already makes it)
@@ -28,7 +30,9 @@ import argparse
 import json
 import os
 import queue
+import select
 import shutil
+import signal
 import sqlite3
 import subprocess
 import sys
@@ -41,7 +45,8 @@ COURSE = Path(__file__).resolve().parent
 REPO = COURSE.parent
 sys.path.insert(0, str(COURSE))
 
-from nbgrader_plugins import ASSIGNMENT, NOTEBOOK, STUDENT_FILES, load_module, note_cell  # noqa: E402
+from nbgrader_plugins import ASSIGNMENT, NOTE_MARK, NOTEBOOK, STUDENT_FILES, load_module, note_cell  # noqa: E402
+import collector  # noqa: E402
 
 # nbgrader runs `alembic` and `jupyter` by name: find them next to this Python even when
 # its environment is not activated (make calls .venv/bin/python directly).
@@ -51,18 +56,17 @@ SOURCE = COURSE / "source" / ASSIGNMENT
 RELEASE = COURSE / "release" / ASSIGNMENT
 GRADEBOOK = COURSE / "gradebook.db"
 WORK = COURSE / ".grading"  # staged submissions and the workers' gradebooks
+COLLECT_NOTES = COURSE / collector.NOTES_FILE  # student id -> notes from collect --zip (not in the student's folder)
 STAGED = "staged"  # under WORK: nbgrader's submitted_directory while grading
 SOLUTION_NOTEBOOKS = REPO / "solutions" / "notebooks"
-CHECK_FILES = ("runner.py", "child.py", "guard.py", "support.py", "report_plugin.py", "pytest.ini")
+CHECKS = COURSE / "linear_checks"  # the checks package (public checks, sandbox, runner): shipped to students
+HIDDEN_CHECKS = COURSE / "hidden_checks"  # never copied anywhere
+SUBMISSION_TIMEOUT = 900.0  # seconds for one student's checks, autograde and feedback together
+VERDICTS = "verdicts"  # under WORK: one JSON file of results per student, read by the notebook's test cells
 
 
 def say(*parts) -> None:
     print(*parts, flush=True)
-
-
-def _checks_runner():
-    """autograder/checks/runner.py (the same module the test cells use)."""
-    return load_module("linear_checks_runner", COURSE / "checks" / "runner.py")
 
 
 def _make_stubs():
@@ -75,7 +79,8 @@ def copy_course(dest: Path) -> Path:
     Tests and benchmarks grade fake classes in such a copy, never in the repository's own folders.
     """
     outputs = shutil.ignore_patterns("__pycache__", "release", "submitted", "autograded", "feedback", "downloaded",
-                                     ".grading", "gradebook.db", "*.csv", "solution", "nbgrader.log")
+                                     ".grading", "gradebook.db", "*.csv", "solution", "nbgrader.log",
+                                     collector.NOTES_FILE)
     shutil.copytree(COURSE, dest / "autograder", ignore=outputs)
     shutil.copytree(REPO / "solutions" / "linear_exercises", dest / "solutions" / "linear_exercises", ignore=outputs)
     shutil.copytree(REPO / "tools", dest / "tools", ignore=outputs)
@@ -84,24 +89,25 @@ def copy_course(dest: Path) -> Path:
 
 
 # -- building the assignment --------------------------------------------------------------
-def build_source() -> None:
-    """source/linear_layers/: the notebook (committed) plus the package and the public checks (copied)."""
+def build_source(course: Path = COURSE) -> None:
+    """source/linear_layers/: the notebook (committed) plus the package and the checks package (copied).
+
+    course: the course folder to build in (this one, or a copy made by copy_course()).
+    """
     ignore = shutil.ignore_patterns("__pycache__", "*.pyc", ".ipynb_checkpoints")
-    package = SOURCE / "linear_exercises"
+    source = course / "source" / ASSIGNMENT
+    package = source / "linear_exercises"
     shutil.rmtree(package, ignore_errors=True)
-    shutil.copytree(REPO / "solutions" / "linear_exercises", package, ignore=ignore)
-    checks = SOURCE / "autograder" / "checks"
-    shutil.rmtree(SOURCE / "autograder", ignore_errors=True)
-    checks.mkdir(parents=True)
-    for name in CHECK_FILES:
-        shutil.copy2(COURSE / "checks" / name, checks / name)
-    shutil.copytree(COURSE / "checks" / "public", checks / "public", ignore=ignore)
+    shutil.copytree(course.parent / "solutions" / "linear_exercises", package, ignore=ignore)
+    checks = source / "linear_checks"
+    shutil.rmtree(checks, ignore_errors=True)
+    shutil.copytree(course / "linear_checks", checks, ignore=ignore)
 
 
-def nbgrader(*args: str, quiet: bool = False) -> None:
-    """Run one nbgrader command in the course folder; stop with its log when it fails."""
+def nbgrader(*args: str, quiet: bool = False, course: Path = COURSE) -> None:
+    """Run one nbgrader command in the course folder (or in a copy of it); stop with its log when it fails."""
     cmd = [sys.executable, "-m", "nbgrader", *args]
-    proc = subprocess.run(cmd, cwd=COURSE, text=True, capture_output=True)
+    proc = subprocess.run(cmd, cwd=course, text=True, capture_output=True)
     out = (proc.stdout + proc.stderr).strip()
     if out and (proc.returncode != 0 or not quiet):
         say(out)
@@ -110,7 +116,14 @@ def nbgrader(*args: str, quiet: bool = False) -> None:
 
 
 def release(validate: bool = False) -> Path:
-    """The student version: notebook without solutions, stubs, public checks only."""
+    """The student version in release/linear_layers/: notebook without solutions, stubs, public checks only.
+
+    The one function that writes autograder/release/: nbgrader's generate_assignment (which
+    copies source/, solution package included), then the package replaced by what the stub
+    generator writes, then the lessons; it stops when release_problems() finds anything that
+    gives solutions or hidden checks away. publish() calls it every time; solutions() never
+    touches this folder (it works in a throwaway copy of the course).
+    """
     build_source()
     nbgrader("generate_assignment", ASSIGNMENT, "--force", quiet=True)
     package = RELEASE / "linear_exercises"
@@ -125,36 +138,108 @@ def release(validate: bool = False) -> Path:
         raise SystemExit("the release is not fit for students:\n  " + "\n  ".join(problems))
     if validate:  # the untouched release must fail every test cell
         nbgrader("validate", "--invert", str(RELEASE / NOTEBOOK), quiet=True)
+        for cache in sorted(RELEASE.rglob("__pycache__"), reverse=True):  # left by running the stubs
+            shutil.rmtree(cache, ignore_errors=True)
     say(f"release: {RELEASE.relative_to(REPO)} (graded notebook, lesson notebooks, linear_exercises/ stubs, "
         "public checks)")
     return RELEASE
 
 
+def _hidden_check_files() -> list[Path]:
+    """Every file of the hidden checks: hidden_checks/ (and LINEAR_HIDDEN_CHECKS where it names another folder)."""
+    folders = {HIDDEN_CHECKS.resolve()}
+    if os.environ.get("LINEAR_HIDDEN_CHECKS"):
+        folders.add(Path(os.environ["LINEAR_HIDDEN_CHECKS"]).resolve())
+    return sorted({p for folder in folders if folder.is_dir() for p in folder.rglob("*")
+                   if p.is_file() and "__pycache__" not in p.parts and p.suffix != ".pyc"})
+
+
+def _digests(data: bytes) -> set[str]:
+    """sha256 of the bytes and of the text with line ends and trailing blanks normalized (empty: no digest)."""
+    import hashlib
+
+    text = "\n".join(line.rstrip() for line in data.decode("utf-8", "replace").splitlines()).strip()
+    if len(text) < 40:  # an empty __init__.py and the like match too much to mean anything
+        return set()
+    return {hashlib.sha256(data).hexdigest(), hashlib.sha256(text.encode()).hexdigest()}
+
+
+MARKERS = (b"BEGIN SOLUTION", b"END SOLUTION", b"BEGIN HIDDEN TESTS", b"END HIDDEN TESTS")
+
+
 def release_problems(folder: Path) -> list[str]:
-    """Anything in a student folder that would give solutions or hidden checks away."""
+    """Anything in a student folder (the release, the exchange copy) that would give solutions or hidden checks away.
+
+    - any file of the hidden checks, found by name (where the release has no file of that
+      name for another reason), by content (sha256, also with line ends normalized) or
+      because it is in a folder whose name says hidden;
+    - any exercise module (linear_exercises/*.py) whose text is not exactly what the stub
+      generator (tools/make_stubs.py build()) writes for it, and any .py there it does not
+      write: make_stubs strips the BEGIN/END SOLUTION markers, so a solution file does
+      not need to hold them to be one;
+    - a copy of a reference solution file anywhere (by content);
+    - nbgrader's solution or hidden-test markers in any file;
+    - compiled Python (*.pyc, __pycache__), which cannot be checked.
+    """
+    tools = _make_stubs()
+    stubs = tools.build(folder)
+    solution_digests = {}
+    for rel, stub in stubs.items():
+        solution = tools.SOURCE / rel
+        if solution.is_file() and solution.read_text(encoding="utf-8") != stub:
+            solution_digests.update(dict.fromkeys(_digests(solution.read_bytes()), f"solutions/linear_exercises/{rel}"))
+    hidden_files = _hidden_check_files()
+    hidden_digests = {d: p.name for p in hidden_files for d in _digests(p.read_bytes())}
+    legitimate = {NOTEBOOK, *(Path(rel).name for rel in stubs), *(p.name for p in CHECKS.rglob("*") if p.is_file())}
+    hidden_names = {p.name for p in hidden_files} - legitimate
     problems = []
-    hidden = {p.name for p in (COURSE / "checks" / "hidden").glob("*.py")}
-    for path in folder.rglob("*"):
+    for path in sorted(folder.rglob("*")):
         if not path.is_file():
             continue
         rel = path.relative_to(folder)
-        if path.name in hidden or "hidden" in rel.parts:
+        data = path.read_bytes()
+        digests = _digests(data)
+        package_at = max((i for i, part in enumerate(rel.parts[:-1]) if part == "linear_exercises"), default=None)
+        if any("hidden" in part.lower() for part in rel.parts[:-1]) or path.name in hidden_names:
             problems.append(f"{rel}: a hidden check")
-        elif path.suffix in (".py", ".ipynb") and "BEGIN SOLUTION" in path.read_text(errors="replace"):
-            problems.append(f"{rel}: contains a solution block")
+        elif digests & hidden_digests.keys():
+            problems.append(f"{rel}: the content of the hidden check {hidden_digests[min(digests & hidden_digests.keys())]}")
+        elif digests & solution_digests.keys():
+            problems.append(f"{rel}: a copy of {solution_digests[min(digests & solution_digests.keys())]}")
+        elif "__pycache__" in rel.parts or path.suffix in (".pyc", ".pyo"):
+            problems.append(f"{rel}: compiled Python (it cannot be checked for solution code)")
+        elif any(marker in data for marker in MARKERS):
+            problems.append(f"{rel}: contains a solution or hidden-test block")
+        elif package_at is not None and path.suffix == ".py":
+            key = "/".join(rel.parts[package_at + 1:])
+            if key not in stubs:
+                problems.append(f"{rel}: not a file the stub generator writes")
+            elif data.decode("utf-8", "replace") != stubs[key]:
+                problems.append(f"{rel}: differs from the generated stub (solution code?)")
     return problems
 
 
 # -- solution notebooks -------------------------------------------------------------------
-def solutions(jobs: int) -> None:
-    """Executed notebooks (with outputs) of the graded assignment and of every lesson."""
-    build_source()
-    nbgrader("generate_assignment", ASSIGNMENT, "--force", quiet=True)
-    nbgrader("generate_solution", ASSIGNMENT, "--force", quiet=True)
-    SOLUTION_NOTEBOOKS.mkdir(parents=True, exist_ok=True)
-    shutil.copy2(COURSE / "solution" / ASSIGNMENT / NOTEBOOK, SOLUTION_NOTEBOOKS / NOTEBOOK)
+def solutions(jobs: int, lessons: bool = True) -> None:
+    """Executed notebooks (with outputs) of the graded assignment and of every lesson, in solutions/notebooks/.
+
+    It never touches autograder/release/ (nor source/, the gradebook or the exchange):
+    nbgrader's generate_assignment and generate_solution, which would write the release with
+    the solution package in it, run in a throwaway copy of the course (copy_course()) in a
+    temporary folder, and only the executed graded notebook is copied out of it.
+    lessons=False (--no-lessons) leaves the lesson notebooks out.
+    """
+    with tempfile.TemporaryDirectory(prefix="linear-solutions-") as tmp:
+        course = copy_course(Path(tmp))
+        build_source(course)
+        nbgrader("generate_assignment", ASSIGNMENT, "--force", quiet=True, course=course)
+        nbgrader("generate_solution", ASSIGNMENT, "--force", quiet=True, course=course)
+        SOLUTION_NOTEBOOKS.mkdir(parents=True, exist_ok=True)
+        shutil.copy2(course / "solution" / ASSIGNMENT / NOTEBOOK, SOLUTION_NOTEBOOKS / NOTEBOOK)
     say(f"solutions: {(SOLUTION_NOTEBOOKS / NOTEBOOK).relative_to(REPO)}")
-    lessons = sorted((REPO / "notebooks").glob("[0-9][0-9]_*.ipynb"))
+    if not lessons:
+        return
+    notebooks = sorted((REPO / "notebooks").glob("[0-9][0-9]_*.ipynb"))
     # One kernel per job; their threads share the cores (oversubscribed BLAS threads make
     # small matrix products many times slower).
     threads = str(max(1, (os.cpu_count() or 1) // max(1, jobs)))
@@ -176,31 +261,64 @@ def solutions(jobs: int) -> None:
     from concurrent.futures import ThreadPoolExecutor
 
     with ThreadPoolExecutor(max_workers=jobs) as pool:
-        for line in pool.map(run, lessons):
+        for line in pool.map(run, notebooks):
             say(line)
 
 
-def publish() -> None:
-    """Put the release into nbgrader's exchange, where students fetch it (nbgrader fetch_assignment)."""
-    if not RELEASE.is_dir():
-        release()
-    nbgrader("release_assignment", ASSIGNMENT, "--force", quiet=True)
-    say(f"publish: {ASSIGNMENT} is in the exchange ({os.environ.get('NBGRADER_EXCHANGE', '/srv/nbgrader/exchange')})")
+def exchange_outbound() -> Path:
+    """Where publish puts the assignment: <Exchange.root>/<course id>/outbound/linear_layers/ (from nbgrader_config.py)."""
+    from traitlets.config import PyFileConfigLoader
+
+    config = PyFileConfigLoader("nbgrader_config.py", path=str(COURSE)).load_config()
+    root = config.Exchange.get("root") or os.environ.get("NBGRADER_EXCHANGE") or "/srv/nbgrader/exchange"
+    course_id = config.CourseDirectory.get("course_id") or "linear-layers"
+    return Path(root) / course_id / "outbound" / ASSIGNMENT
+
+
+def publish() -> Path:
+    """Put a freshly built release into nbgrader's exchange, where students fetch it (nbgrader fetch_assignment).
+
+    The release is always rebuilt first (release(), which refuses a folder with problems) and
+    checked again right before nbgrader's release_assignment, so whatever an earlier command
+    left in autograder/release/ is never published. The exchange copy is checked too; one
+    with problems is removed and publish fails.
+    """
+    release()
+    problems = release_problems(RELEASE)
+    if problems:
+        raise SystemExit("publish: refusing to publish, the release is not fit for students:\n  " + "\n  ".join(problems))
+    outbound = exchange_outbound()
+    root, course_id = outbound.parents[2], outbound.parents[1].name
+    nbgrader("release_assignment", ASSIGNMENT, "--force", f"--Exchange.root={root}",
+             f"--CourseDirectory.course_id={course_id}", quiet=True)
+    problems = release_problems(outbound) if outbound.is_dir() else [f"{outbound} was not written"]
+    if problems:
+        shutil.rmtree(outbound, ignore_errors=True)
+        raise SystemExit(f"publish: the exchange copy ({outbound}) is not fit for students and was removed:\n  "
+                         + "\n  ".join(problems))
+    say(f"publish: {ASSIGNMENT} is in the exchange ({outbound}), checked: no solution code, no hidden checks")
+    return outbound
 
 
 # -- collecting ---------------------------------------------------------------------------
 def collect(zip_folder: str | None) -> None:
+    """From nbgrader's exchange, or (zip_folder) an LMS download, with the course's own collector."""
+    problems = []
     if zip_folder:
-        archive = COURSE / "downloaded" / ASSIGNMENT / "archive"
-        archive.mkdir(parents=True, exist_ok=True)
-        for item in Path(zip_folder).iterdir():
-            target = archive / item.name
-            (shutil.copytree if item.is_dir() else shutil.copy2)(item, target)
-        nbgrader("zip_collect", ASSIGNMENT, "--force", quiet=True)
+        if not Path(zip_folder).is_dir():
+            raise SystemExit(f"collect: {zip_folder} is not a folder (give the folder holding one zip per student)")
+        released = {str(p.relative_to(RELEASE)) for p in RELEASE.rglob("*") if p.is_file()} if RELEASE.is_dir() else set()
+        result = collector.collect_download(Path(zip_folder), COURSE / "submitted", COLLECT_NOTES, ASSIGNMENT,
+                                            [NOTEBOOK, *STUDENT_FILES], released)
+        problems = result.problems
     else:
         nbgrader("collect", ASSIGNMENT, "--update", quiet=True)
+        COLLECT_NOTES.unlink(missing_ok=True)  # notes of an earlier LMS download no longer apply
     found = submitted_students()
-    say(f"collect: {len(found)} submission(s) in {(COURSE / 'submitted').relative_to(REPO)}")
+    say(f"collect: {len(found)} submission(s) in {(COURSE / 'submitted').relative_to(REPO)}"
+        + (f"; {len(problems)} problem(s):" if problems else ""))
+    for line in problems:
+        say(f"  {line}")
 
 
 # -- staging ------------------------------------------------------------------------------
@@ -212,9 +330,10 @@ def stage(student: str) -> Path:
     dst = WORK / STAGED / student / ASSIGNMENT
     shutil.rmtree(dst.parent, ignore_errors=True)
     (dst / "linear_exercises").mkdir(parents=True)
-    notes = []
-    try:
-        nb = nbformat.read(src / NOTEBOOK, as_version=4)
+    notes = collector.notes_for(COLLECT_NOTES, student)  # what collect --zip found
+    try:  # files are read without following links, regular files only, size-capped
+        nb = nbformat.reads(collector.read_regular(src, NOTEBOOK, collector.MAX_NOTEBOOK_BYTES).decode("utf-8"),
+                            as_version=4)
         nbformat.validate(nb)
     except FileNotFoundError:
         notes.append(f"No {NOTEBOOK} was handed in: your exercise files were graded with a fresh copy of it.")
@@ -226,12 +345,13 @@ def stage(student: str) -> Path:
         nb = nbformat.read(RELEASE / NOTEBOOK, as_version=4)
     stubs = None
     for rel in STUDENT_FILES:
-        if (src / rel).is_file():
-            shutil.copy2(src / rel, dst / rel)
-        else:
+        try:
+            (dst / rel).write_bytes(collector.read_regular(src, rel, collector.MAX_PY_BYTES))
+        except (OSError, collector.Refused) as exc:
             stubs = stubs or release_stub_dir()
             shutil.copy2(stubs / Path(rel).name, dst / rel)
-            notes.append(f"{rel} was not handed in: its exercise was graded on the unchanged stub (0 points).")
+            why = "was not handed in" if isinstance(exc, FileNotFoundError) else f"was not used ({exc})"
+            notes.append(f"{rel} {why}: its exercise was graded on the unchanged stub (0 points).")
     released = {str(p.relative_to(RELEASE)) for p in RELEASE.rglob("*") if p.is_file()} if RELEASE.is_dir() else set()
     used = {NOTEBOOK, "timestamp.txt", *STUDENT_FILES, *released}
     extra = sorted(str(p.relative_to(src)) for p in src.rglob("*")
@@ -241,18 +361,29 @@ def stage(student: str) -> Path:
     if extra:
         shown = ", ".join(extra[:5]) + (f" and {len(extra) - 5} more" if len(extra) > 5 else "")
         notes.append(f"Files you added were not used at grading: {shown}.")
+    # Grading notes come from the grader only: a note cell in the student's notebook is dropped.
+    nb.cells = [c for c in nb.cells if not c.get("metadata", {}).get(NOTE_MARK)]
     if notes:
         nb.cells.insert(0, note_cell(notes))
     nbformat.write(nb, dst / NOTEBOOK)
-    if (src / "timestamp.txt").is_file():
-        shutil.copy2(src / "timestamp.txt", dst / "timestamp.txt")
+    try:
+        (dst / "timestamp.txt").write_bytes(collector.read_regular(src, "timestamp.txt", 1024))
+    except (OSError, collector.Refused):
+        pass
     return dst
 
 
 def release_stub_dir() -> Path:
-    if not (RELEASE / "linear_exercises").is_dir():
-        release()
-    return RELEASE / "linear_exercises"
+    """The stubs a missing exercise file is replaced by at grading, as the stub generator writes them.
+
+    Written once into WORK/stubs/linear_exercises/ (again when stale), never taken from
+    autograder/release/, which is an output an earlier command may have left in any state.
+    """
+    folder = WORK / "stubs" / "linear_exercises"
+    tools = _make_stubs()
+    if tools.stale(folder):
+        tools.write(folder)
+    return folder
 
 
 def submitted_students() -> list[str]:
@@ -260,11 +391,23 @@ def submitted_students() -> list[str]:
 
 
 # -- the worker: one nbgrader, many students -------------------------------------------------
-def worker(db: str) -> None:
-    """Read student ids on stdin; autograde and make feedback for each; answer one JSON line each."""
+def worker(db: str, isolate: bool) -> None:
+    """Read student ids on stdin; check, autograde and make feedback for each; answer one JSON line each.
+
+    The checks run here, in this trusted process, against the student's code in the
+    sandbox; their results go to WORK/verdicts/<student>.json. nbgrader's autograde then
+    runs the rebuilt notebook, whose test cells only print those results and return the
+    points (LINEAR_VERDICTS names the file): no student code runs in nbgrader's kernel.
+    """
     from traitlets.config import Config, PyFileConfigLoader
 
-    os.environ.setdefault("LINEAR_HIDDEN_CHECKS", str(COURSE / "checks" / "hidden"))
+    os.environ.setdefault("LINEAR_HIDDEN_CHECKS", str(HIDDEN_CHECKS))
+    from linear_checks import report
+    from linear_checks.runner import read_submission, run_checks
+    from linear_checks.sandbox import Sandbox
+
+    sandbox = Sandbox(isolate=isolate, threads=1)
+    sandbox.start()
     config = PyFileConfigLoader("nbgrader_config.py", path=str(COURSE)).load_config()
     extra = Config()
     extra.CourseDirectory.submitted_directory = str(Path(WORK.name) / STAGED)
@@ -274,46 +417,53 @@ def worker(db: str) -> None:
     from nbgrader.coursedir import CourseDirectory
 
     api = NbGraderAPI(coursedir=CourseDirectory(config=config), config=config)
+    (WORK / VERDICTS).mkdir(exist_ok=True)
     print(json.dumps({"ready": True}), flush=True)
     for line in sys.stdin:
         student = line.strip()
         if not student:
             continue
         start = time.perf_counter()
+        verdicts = WORK / VERDICTS / f"{student}.json"
+        results = run_checks(None, files=read_submission(WORK / STAGED / student / ASSIGNMENT), hidden=True,
+                             sandbox=sandbox)
+        report.save(results, verdicts)
+        os.environ["LINEAR_VERDICTS"] = str(verdicts)
         graded = api.autograde(ASSIGNMENT, student)
         feedback = api.generate_feedback(ASSIGNMENT, student) if graded["success"] else {"success": False}
         print(json.dumps({"student": student, "success": graded["success"], "feedback": feedback["success"],
                           "seconds": round(time.perf_counter() - start, 2),
                           "error": "" if graded["success"] else (graded.get("error") or graded.get("log", ""))[-2000:]}),
               flush=True)
+    sandbox.close()
 
 
 class Worker:
-    """A worker process and its gradebook copy."""
+    """A worker process (nbgrader and torch imported once, one sandbox) and its gradebook copy."""
 
-    def __init__(self, index: int):
+    def __init__(self, index: int, isolate: bool = True):
         self.db = WORK / f"gradebook-{index}.db"
         shutil.copy2(GRADEBOOK, self.db)
-        env = {**os.environ, "LINEAR_CHECKS_THREADS": "1", "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1"}
-        # A check server per worker: torch and pytest imported once, not once per submission.
-        self.socket_dir = tempfile.mkdtemp(prefix="linear-checks-")  # short: socket paths are limited to ~100 bytes
-        try:
-            self.server = _checks_runner().start_server(os.path.join(self.socket_dir, "server"))
-            env["LINEAR_CHECKS_SERVER"] = os.path.join(self.socket_dir, "server")
-        except (OSError, RuntimeError):  # grading still works, only slower
-            self.server = None
-        self.proc = subprocess.Popen([sys.executable, str(Path(__file__).resolve()), "_worker", "--db", str(self.db)],
-                                     cwd=COURSE, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-                                     stderr=subprocess.DEVNULL, text=True, env=env)
+        env = {**os.environ, "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1"}
+        cmd = [sys.executable, str(Path(__file__).resolve()), "_worker", "--db", str(self.db)]
+        self.proc = subprocess.Popen(cmd + ([] if isolate else ["--no-sandbox"]), cwd=COURSE, stdin=subprocess.PIPE,
+                                     stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True, env=env,
+                                     start_new_session=True)
         self.students: list[str] = []
         first = self.proc.stdout.readline()
         if not first:
-            raise SystemExit("a grading worker could not start (is nbgrader installed?)")
+            raise SystemExit("a grading worker could not start (is nbgrader installed? is bubblewrap working?)")
 
     def grade(self, student: str) -> dict:
+        """Grade one student; a worker that gives no answer within SUBMISSION_TIMEOUT is killed."""
         self.proc.stdin.write(student + "\n")
         self.proc.stdin.flush()
-        answer = self.proc.stdout.readline()
+        ready, _, _ = select.select([self.proc.stdout], [], [], SUBMISSION_TIMEOUT)
+        answer = self.proc.stdout.readline() if ready else ""
+        if not ready:
+            self.close()
+            return {"student": student, "success": False, "died": True,
+                    "error": f"grading took more than {SUBMISSION_TIMEOUT:.0f} s and was stopped"}
         if not answer:
             return {"student": student, "success": False, "died": True,
                     "error": f"the grading process stopped (exit code {self.proc.wait()})"}
@@ -323,15 +473,27 @@ class Worker:
     def close(self) -> None:
         if self.proc.poll() is None:
             self.proc.stdin.close()
-            self.proc.wait()
-        if self.server is not None:
-            self.server.kill()
-            self.server.wait()
-        shutil.rmtree(self.socket_dir, ignore_errors=True)
+            try:
+                self.proc.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                pass
+        try:  # the worker's sandbox and anything else it started
+            os.killpg(self.proc.pid, signal.SIGKILL)
+        except (ProcessLookupError, PermissionError):
+            pass
+        self.proc.wait()
 
 
-def autograde(students: list[str] | None, jobs: int) -> list[dict]:
-    """Grade the class (or the named students); merge every grade into gradebook.db."""
+def autograde(students: list[str] | None, jobs: int, isolate: bool = True) -> list[dict]:
+    """Grade the class (or the named students); merge every grade into gradebook.db.
+
+    isolate=False (--no-sandbox) runs the students' code without bubblewrap; every
+    feedback file then says so.
+    """
+    if isolate and not shutil.which("bwrap"):
+        raise SystemExit("autograde: bubblewrap (bwrap) is not installed, and student code is never run without a "
+                         "sandbox by default. Install it (apt-get install bubblewrap), or pass --no-sandbox "
+                         "(make autograde NO_SANDBOX=1) to grade without one; the feedback will say so.")
     if not GRADEBOOK.exists() or not RELEASE.is_dir():
         release()
     students = students or submitted_students()
@@ -358,7 +520,7 @@ def autograde(students: list[str] | None, jobs: int) -> list[dict]:
         bar = None
 
     def run(index: int) -> None:
-        w = Worker(index)
+        w = Worker(index, isolate)
         with lock:
             workers.append(w)
         while True:
@@ -369,7 +531,7 @@ def autograde(students: list[str] | None, jobs: int) -> list[dict]:
             result = w.grade(student)
             if result.get("died"):  # start a fresh worker; this student gets an error row
                 w.close()
-                w = Worker(index + 100 * (len(results) + 1))
+                w = Worker(index + 100 * (len(results) + 1), isolate)
                 with lock:
                     workers.append(w)
             with lock:
@@ -501,36 +663,40 @@ def main(argv: list[str] | None = None) -> int:
     sub = parser.add_subparsers(dest="command", required=True)
     p = sub.add_parser("release", help="generate the student version")
     p.add_argument("--validate", action="store_true", help="also check that the untouched release fails every test cell")
-    p = sub.add_parser("solutions", help="executed solution notebooks in solutions/notebooks/")
+    p = sub.add_parser("solutions", help="executed solution notebooks in solutions/notebooks/ (release/ untouched)")
     p.add_argument("--jobs", type=int, default=os.cpu_count() or 1)
+    p.add_argument("--no-lessons", dest="lessons", action="store_false", help="only the graded notebook")
     sub.add_parser("publish", help="put the release into nbgrader's exchange for students to fetch")
     p = sub.add_parser("collect", help="collect submissions from the exchange, or from an LMS download")
     p.add_argument("--zip", default=None, help="folder holding one zip (or folder) per student")
     p = sub.add_parser("autograde", help="grade every submission (or --student ...) in parallel")
     p.add_argument("--student", action="append", default=None)
     p.add_argument("--jobs", type=int, default=os.cpu_count() or 1)
+    p.add_argument("--no-sandbox", action="store_true",
+                   help="run student code without bubblewrap (not recommended; every feedback file says so)")
     sub.add_parser("feedback", help="HTML feedback per student")
     sub.add_parser("export", help="grades.csv and grades_by_exercise.csv")
     p = sub.add_parser("_worker")
     p.add_argument("--db", required=True)
+    p.add_argument("--no-sandbox", action="store_true")
     args = parser.parse_args(argv)
     if args.command == "release":
         release(args.validate)
     elif args.command == "solutions":
-        solutions(args.jobs)
+        solutions(args.jobs, args.lessons)
     elif args.command == "publish":
         publish()
     elif args.command == "collect":
         collect(args.zip)
     elif args.command == "autograde":
-        results = autograde(args.student, args.jobs)
+        results = autograde(args.student, args.jobs, isolate=not args.no_sandbox)
         return 0 if all(r["success"] for r in results) else 1
     elif args.command == "feedback":
         feedback()
     elif args.command == "export":
         export()
     elif args.command == "_worker":
-        worker(args.db)
+        worker(args.db, isolate=not args.no_sandbox)
     return 0
 
 

@@ -5,7 +5,8 @@ run nbgrader from here. Where things live:
 - source/linear_layers/linear_layers.ipynb: the graded notebook (edit its prose here);
 - solutions/linear_exercises/ at the top of the repository: the exercise code; its
   solution blocks are stripped for the student release (tools/make_stubs.py);
-- checks/public/ and checks/hidden/: the pytest checks (hidden ones stay here, are never
+- linear_checks/ (the checks package, public checks included: copied into source/ and
+  shipped) and hidden_checks/ (the hidden checks: they stay here, are never
   copied into source/ or release/, and are found through LINEAR_HIDDEN_CHECKS).
 """
 
@@ -24,7 +25,7 @@ c.CourseDirectory.root = str(COURSE)
 c.CourseDirectory.course_id = "linear-layers"
 
 # Hidden checks are read from here at autograde time only (NBGRADER_EXECUTION=autograde).
-os.environ.setdefault("LINEAR_HIDDEN_CHECKS", str(COURSE / "checks" / "hidden"))
+os.environ.setdefault("LINEAR_HIDDEN_CHECKS", str(COURSE / "hidden_checks"))
 
 # nbgrader's exchange (release_assignment / fetch_assignment / submit / collect) on a
 # shared machine; NBGRADER_EXCHANGE moves it (students need the same setting).
@@ -45,17 +46,7 @@ c.Autograde.sanitize_preprocessors = [
     "nbgrader.preprocessors.OverwriteCells",
     "nbgrader.preprocessors.CheckCellMetadata",
 ]
-# The first test cell runs every exercise's checks in one process (torch import included).
+# course.py autograde computes the verdicts before the notebook runs; a test cell only prints them.
+# Run by hand (nbgrader autograde), the first test cell checks every exercise live.
 c.Execute.timeout = 300
 c.Execute.kernel_name = "python3"
-
-# zip_collect: one archive (or folder) per student in downloaded/linear_layers/archive/,
-# named after the student ("alice.zip", "alice_attempt2.zip"), holding the notebook and
-# linear_exercises/*.py, at its top or inside one folder (linear_layers/). Deeper files
-# (a copy of autograder/checks/, say) are not collected: the course's own are used.
-c.ZipCollectApp.collector_plugin = "nbgrader.plugins.zipcollect.FileNameCollectorPlugin"
-c.FileNameCollectorPlugin.named_regexp = (
-    r".*/extracted/(?P<student_id>[A-Za-z0-9.@-]+?)(?:_[^/]*)?/(?:[^/]+/)??"
-    r"(?P<file_id>(?:linear_exercises/)?[^/]+)$"
-)
-c.FileNameCollectorPlugin.valid_ext = [".ipynb", ".py"]

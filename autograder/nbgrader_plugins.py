@@ -16,7 +16,9 @@ restored or removed.
 from __future__ import annotations
 
 import copy
+import html
 import importlib.util
+import string
 from pathlib import Path
 
 import nbformat
@@ -57,12 +59,37 @@ def _is_answer(cell) -> bool:
     return bool(cell.get("metadata", {}).get("nbgrader", {}).get("solution"))
 
 
+# Every ASCII punctuation mark markdown could read as syntax gets a backslash; & < > become
+# HTML entities (html.escape): a note shows as plain text, whatever a student named a file.
+_MARKDOWN_SPECIALS = set(string.punctuation) - set("&<>")
+
+
+def escape_note(line: str, limit: int = 400) -> str:
+    """One note as inert markdown text on one line: no markup, no HTML, no new list item."""
+    text = " ".join("".join(ch if ch.isprintable() else " " for ch in str(line)).split())
+    if len(text) > limit:
+        text = text[: limit - 3] + "..."
+    return html.escape("".join("\\" + ch if ch in _MARKDOWN_SPECIALS else ch for ch in text), quote=False)
+
+
 def note_cell(lines: list[str]):
-    """A markdown cell for the top of a graded notebook: what the grader did with the submission."""
-    text = "**Grading notes**\n\n" + "\n".join(f"- {line}" for line in lines)
+    """A markdown cell for the top of a graded notebook: what the grader did with the submission.
+
+    Each note is escaped (escape_note) and is one list item; the plain notes are kept in the
+    cell's metadata, where RebuildFromSource reads them back.
+    """
+    lines = [str(line) for line in lines]
+    text = "**Grading notes**\n\n" + "\n".join(f"- {escape_note(line)}" for line in lines)
     cell = nbformat.v4.new_markdown_cell(text)
-    cell.metadata[NOTE_MARK] = True
+    cell.metadata[NOTE_MARK] = {"notes": lines}
     return cell
+
+
+def _notes_of(cell) -> list[str]:
+    """The plain notes note_cell kept in a notes cell's metadata."""
+    mark = cell.get("metadata", {}).get(NOTE_MARK)
+    notes = mark.get("notes", []) if isinstance(mark, dict) else []
+    return [str(line) for line in notes] if isinstance(notes, list) else []
 
 
 class RebuildFromSource(NbGraderPreprocessor):
@@ -91,8 +118,7 @@ class RebuildFromSource(NbGraderPreprocessor):
             cells.append(mine)
         known = {_grade_id(c) for c in source.cells}
         added = sum(1 for c in nb.cells if c.cell_type == "code" and _grade_id(c) not in known)
-        lines = [line for n in notes for line in n.source.splitlines() if line.startswith("- ")]
-        lines = [line[2:] for line in lines]
+        lines = [line for n in notes for line in _notes_of(n)]
         if restored:
             lines.append(f"Test cell(s) {', '.join(restored)} were missing and were put back.")
         if edited:

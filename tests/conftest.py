@@ -23,9 +23,24 @@ def load_by_path(name: str, path: Path):
 
 
 @pytest.fixture(scope="session")
-def runner():
-    """autograder/checks/runner.py, the module that runs the graded checks."""
-    return load_by_path("linear_checks_runner", REPO / "autograder" / "checks" / "runner.py")
+def sandbox():
+    """One sandbox for the session's check runs (bubblewrap where installed), as the grader uses it."""
+    from linear_checks.runner import default_sandbox
+
+    box = default_sandbox()
+    yield box
+    box.close()
+
+
+@pytest.fixture(scope="session")
+def grade_package(sandbox):
+    """grade_package(root, exercises=None, hidden=False) -> [ExerciseResult]: the checks on root/linear_exercises."""
+    from linear_checks.runner import run_checks
+
+    def run(root, exercises=None, hidden=False, seed=None):
+        return run_checks(exercises, package_root=root, hidden=hidden, sandbox=sandbox, seed=seed)
+
+    return run
 
 
 @pytest.fixture(scope="session")

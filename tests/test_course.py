@@ -55,47 +55,6 @@ def test_students_keep_exactly_their_exercise_files(exercises):
     assert "add_missing_cells = True" in config
 
 
-def test_zip_collect_pattern(monkeypatch):
-    """Files at the top of a student's archive or one folder down are collected; deeper ones are not."""
-    import re
-
-    monkeypatch.setenv("LINEAR_HIDDEN_CHECKS", "unused")  # the config sets it when unset
-    monkeypatch.setattr(sys, "path", list(sys.path))
-    namespace = {"get_config": lambda: _Recorder()}
-    source = (COURSE / "nbgrader_config.py").read_text()
-    exec(compile(source, str(COURSE / "nbgrader_config.py"), "exec"), {**namespace, "__file__": str(COURSE / "nbgrader_config.py")})
-    pattern = _Recorder.last.FileNameCollectorPlugin.named_regexp
-    base = "/x/downloaded/linear_layers/extracted/"
-    cases = {
-        "alice/linear_layers.ipynb": ("alice", "linear_layers.ipynb"),
-        "alice_attempt_2/linear_exercises/low_rank.py": ("alice", "linear_exercises/low_rank.py"),
-        "bob/linear_layers/linear_exercises/param_count.py": ("bob", "linear_exercises/param_count.py"),
-        "bob/linear_layers/linear_layers.ipynb": ("bob", "linear_layers.ipynb"),
-        "carol/linear_layers/autograder/checks/runner.py": None,
-    }
-    for path, want in cases.items():
-        match = re.match(pattern, base + path)
-        assert (match and (match["student_id"], match["file_id"])) == (want or None), path
-
-
-class _Recorder:
-    """Stands in for traitlets' config object: records attribute assignments."""
-
-    last = None
-
-    def __init__(self):
-        _Recorder.last = self
-
-    def __getattr__(self, name):
-        value = _Section()
-        object.__setattr__(self, name, value)
-        return value
-
-
-class _Section:
-    pass
-
-
 def test_release_has_stubs_public_checks_and_no_solutions(tmp_path, make_stubs):
     course = load_by_path("course_for_release_test", COURSE / "course.py").copy_course(tmp_path)
     env = {**os.environ, "PATH": os.pathsep.join([os.path.dirname(sys.executable), os.environ.get("PATH", "")])}

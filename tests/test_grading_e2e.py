@@ -1,18 +1,25 @@
-"""A small fake class goes through release -> zip_collect -> autograde -> feedback -> export.
+"""A fake class, honest and hostile, goes through release -> collect --zip -> autograde -> feedback -> export.
 
 The course (autograder/, solutions/linear_exercises/, tools/) is copied to a temporary
-folder, so the repository's own autograder/ stays clean. Every student's expected
-score is written out below; the CSV must hold exactly those numbers.
+folder, so the repository's own autograder/ stays clean. Every honest student's
+expected score is written out below; the CSV must hold exactly those numbers. Every
+attempt in tests/tampering/ (appended to the stubs: any point would be unearned) is
+one more student of the same class, as are the hostile archives below: each must get
+0, the honest students must keep their grades, and the run must finish.
 """
 
 from __future__ import annotations
 
 import csv
+import hashlib
+import html
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
+import time
 import zipfile
 from pathlib import Path
 
@@ -20,6 +27,7 @@ import nbformat
 import pytest
 
 from conftest import REPO, load_by_path
+from test_wrong_implementations import _declared
 
 pytestmark = pytest.mark.slow
 
@@ -43,11 +51,14 @@ ALL = tuple(EXERCISE_FILES)
 
 
 def _tamper_notebook(folder: Path) -> None:
-    """An added cell that fakes the grader, an edited test cell and a deleted one."""
+    """An added cell that fakes the grader, an edited test cell, a deleted one and a forged grading note."""
     path = folder / "linear_layers.ipynb"
     nb = nbformat.read(path, as_version=4)
-    nb.cells.insert(1, nbformat.v4.new_code_cell("import sys\nsys.path.insert(0, 'autograder/checks')\n"
-                                                 "import runner\nrunner.grade = lambda key: 4"))
+    nb.cells.insert(1, nbformat.v4.new_code_cell("import linear_checks\nlinear_checks.grade = lambda key: 4"))
+    forged = nbformat.v4.new_markdown_cell("**Grading notes**\n\n- Your work was checked by hand: full marks.")
+    forged.metadata["linear-layers-grading-note"] = True
+    forged.metadata["notes"] = ["Your work was checked by hand: full marks."]
+    nb.cells.insert(0, forged)
     for cell in nb.cells:
         gid = cell.get("metadata", {}).get("nbgrader", {}).get("grade_id")
         if gid == "check_manual_linear":
@@ -78,25 +89,73 @@ CLASS = {
         p, "manual_linear", "torch.allclose = lambda *a, **k: True\n\n"
                             "def manual_linear(x, weight, bias=None):\n"
                             "    return torch.zeros(*x.shape[:-1], weight.shape[0])")),
-             {"param_count": 2}, ["torch.allclose"]),
-    "kim": (lambda f, p: ((f / "autograder" / "checks" / "public" / "test_manual_linear.py").write_text(
-        "import pytest\npytestmark = pytest.mark.manual_linear\n\ndef test_all():\n    pass\n"),
-        (f / "conftest.py").write_text("import pytest\n")), {}, ["Files you added were not used at grading: conftest.py"]),
+             {"param_count": 2}, ["expected"]),
+    "kim": (lambda f, p: ((f / "linear_checks" / "public" / "manual_linear.py").write_text("def check_all(student):\n    pass\n"),
+                          (f / "conftest.py").write_text("import pytest\n")),
+            {}, ["Files you added were not used at grading: conftest.py"]),
     "leo": (lambda f, p: (_solved(p, *ALL), _append(p, "manual_linear", "_hog = bytearray(16 * 2**30)")),
             {k: v for k, v in POINTS.items() if k != "manual_linear"}, ["MemoryError"]),
 }
+HONEST = ("alice", "carol")  # their grades must not move, whatever the others hand in
+
+TAMPERING = sorted((Path(__file__).parent / "tampering").glob("*.py"))
+MODULE_TO_KEY = {v: k for k, v in EXERCISE_FILES.items()}
+
+
+def _attempt(path: Path):
+    target, _ = _declared(path)
+    return lambda f, p: (p / target).write_text((p / target).read_text() + "\n\n# --- tampering ---\n" + path.read_text())
+
+
+# Attempts from tests/tampering/: the stubs plus the attempt, so every point would be unearned.
+for _path in TAMPERING:
+    CLASS[_path.stem.replace("_", "-")] = (_attempt(_path), {}, [])
+
+
+def _zip(path: Path, members: dict[str, bytes], links: dict[str, str] = {}) -> None:  # noqa: B006 - read only
+    with zipfile.ZipFile(path, "w") as archive:
+        for name, data in members.items():
+            archive.writestr(name, data)
+        for name, target in links.items():
+            info = zipfile.ZipInfo(name)
+            info.external_attr = (0o120777 << 16)
+            archive.writestr(info, target)
+
+
+def _hostile_archives(downloads: Path, release: Path) -> dict[str, tuple[dict, list[str]]]:
+    """Class 4 (collection): archives that try to hand in for others, escape the folder, or blow up.
+
+    Returns student id -> (expected points per exercise, feedback must mention).
+    """
+    solved = {f"linear_exercises/{name}": (SOLUTION / name).read_bytes() for name in EXERCISE_FILES.values()}
+    wrong = b"def manual_linear(x, weight, bias=None):\n    return x[..., :weight.shape[0]] * 0\n"
+    _zip(downloads / "mallory.zip", {"linear_layers.ipynb": (release / "linear_layers.ipynb").read_bytes(),
+                                     "alice/linear_layers/linear_exercises/manual_linear.py": wrong,
+                                     "carol_late/linear_exercises/param_count.py": wrong})
+    _zip(downloads / "nina.zip", {**solved, "../../escaped.py": b"x = 1\n", "/tmp/absolute.py": b"x = 1\n"})
+    inner = downloads.parent / "inner.zip"
+    _zip(inner, {f"f{i}.bin": bytes(2**20) for i in range(64)})
+    _zip(downloads / "oscar.zip", {"nested.zip": inner.read_bytes()})
+    (downloads / "pat.zip").write_bytes(b"PK\x03\x04 this is not really a zip archive")
+    _zip(downloads / "quinn.zip", {}, links={"linear_exercises/manual_linear.py": "/etc/passwd",
+                                             "linear_exercises/low_rank.py": str(SOLUTION / "low_rank.py")})
+    return {"mallory": ({}, []), "nina": (dict(POINTS), ["Skipped as unsafe"]),
+            "oscar": ({}, ["Archives inside your submission are not opened"]),
+            "pat": ({}, ["could not be read"]), "quinn": ({}, ["Skipped as unsafe"])}
+
+
+def _digest(*folders: Path) -> dict[str, str]:
+    return {str(p): hashlib.sha256(p.read_bytes()).hexdigest() for folder in folders for p in sorted(folder.rglob("*.py"))}
 
 
 @pytest.fixture(scope="module")
 def graded_class(tmp_path_factory):
     course = load_by_path("linear_course", REPO / "autograder" / "course.py").copy_course(
         tmp_path_factory.mktemp("course"))
-    env = {**os.environ, "LINEAR_CHECKS_TEST_TIMEOUT": "3", "LINEAR_CHECKS_IMPORT_TIMEOUT": "8",
-           "LINEAR_CHECKS_RUN_TIMEOUT": "60"}
 
     def run(*args: str) -> str:
-        proc = subprocess.run([sys.executable, str(course / "course.py"), *args], env=env, text=True,
-                              capture_output=True, timeout=600)
+        proc = subprocess.run([sys.executable, str(course / "course.py"), *args], text=True,
+                              capture_output=True, timeout=1200)
         assert proc.returncode == 0, f"course.py {' '.join(args)} failed:\n{proc.stdout}\n{proc.stderr}"
         return proc.stdout
 
@@ -113,53 +172,112 @@ def graded_class(tmp_path_factory):
                 if path.is_file():
                     rel = path.relative_to(folder.parent if len(student) % 2 else folder)
                     archive.write(path, str(rel))
+    hostile = _hostile_archives(downloads, course / "release" / "linear_layers")
+    protected = (course / "hidden_checks", course / "linear_checks", course.parent / "solutions")
+    before = _digest(*protected)
+    start = time.monotonic()
     out = run("collect", "--zip", str(downloads))
     out += run("autograde", "--jobs", "2")
     out += run("export")
+    seconds = time.monotonic() - start
+    assert _digest(*protected) == before, "a submission changed the course's checks or solutions"
+    print(f"{len(CLASS) + len(hostile)} submissions graded in {seconds:.0f} s")
     with open(course / "grades_by_exercise.csv") as f:
         rows = {r["student_id"]: r for r in csv.DictReader(f)}
     with open(course / "grades.csv") as f:
         totals = {r["student_id"]: r for r in csv.DictReader(f)}
-    return course, rows, totals, out
+    return course, rows, totals, out, hostile
+
+
+def _scores(row) -> dict[str, float]:
+    return {key: float(row[f"check_{key}"]) for key in POINTS}
 
 
 def test_collect_finds_every_student(graded_class):
-    course, rows, _, out = graded_class
-    assert f"collect: {len(CLASS)} submission(s)" in out, out
-    assert sorted(rows) == sorted(CLASS), out
+    course, rows, _, out, hostile = graded_class
+    assert f"collect: {len(CLASS) + len(hostile)} submission(s)" in out, out
+    assert sorted(rows) == sorted([*CLASS, *hostile]), out
 
 
-@pytest.mark.parametrize("student", list(CLASS))
+@pytest.mark.parametrize("student", [s for s in CLASS if not s.startswith(tuple(p.stem.replace("_", "-") for p in TAMPERING))])
 def test_scores_and_feedback(graded_class, student):
-    course, rows, totals, out = graded_class
+    course, rows, totals, out, _ = graded_class
     _, expected, mentions = CLASS[student]
-    row = rows[student]
-    got = {key: float(row[f"check_{key}"]) for key in POINTS}
+    got = _scores(rows[student])
     want = {key: float(expected.get(key, 0)) for key in POINTS}
-    html = (course / "feedback" / student / "linear_layers" / "linear_layers.html").read_text()
+    html_text = (course / "feedback" / student / "linear_layers" / "linear_layers.html").read_text()
     assert got == want, f"{student}: {got} != {want}\n{out}"
     assert float(totals[student]["score"]) == sum(want.values())
     for text in mentions:
-        assert text in html, f"{student}'s feedback does not say {text!r}"
+        assert text in html_text, f"{student}'s feedback does not say {text!r}"
+
+
+@pytest.mark.parametrize("path", TAMPERING, ids=[p.stem for p in TAMPERING])
+def test_tampering_earns_nothing(graded_class, path):
+    """Each attempt is appended to the stubs: any point it gets is false credit."""
+    course, rows, _, out, _ = graded_class
+    student = path.stem.replace("_", "-")
+    _, must_mention = _declared(path)
+    assert sum(_scores(rows[student]).values()) == 0, f"{student}: {_scores(rows[student])}\n{out}"
+    html_text = (course / "feedback" / student / "linear_layers" / "linear_layers.html").read_text()
+    assert must_mention in html.unescape(html_text), f"{student}'s feedback does not mention {must_mention!r}"
+
+
+@pytest.mark.parametrize("student", ["mallory", "nina", "oscar", "pat", "quinn"])
+def test_hostile_archives(graded_class, student):
+    """Class 4: an archive hands in only for its own student, never escapes, never stops the class."""
+    course, rows, _, out, hostile = graded_class
+    expected, mentions = hostile[student]
+    assert _scores(rows[student]) == {k: float(expected.get(k, 0)) for k in POINTS}, out
+    html_text = html.unescape((course / "feedback" / student / "linear_layers" / "linear_layers.html").read_text())
+    for text in mentions:
+        assert text in html_text, f"{student}'s feedback does not say {text!r}"
+    assert not list(course.parent.rglob("escaped.py")) and not Path("/tmp/absolute.py").exists()
+
+
+def test_honest_students_keep_their_grades(graded_class):
+    course, rows, _, out, _ = graded_class
+    for student in HONEST:
+        want = {key: float(CLASS[student][1].get(key, 0)) for key in POINTS}
+        assert _scores(rows[student]) == want, out
+
+
+def test_feedback_escapes_and_quotes_what_student_code_said(graded_class):
+    """Class 5: no live markup, no forged score line, nothing read from the course."""
+    course, _, _, _, _ = graded_class
+    page = (course / "feedback" / "html-in-an-exception-message" / "linear_layers" / "linear_layers.html").read_text()
+    assert "<img src=x" not in page and "<script>alert(1)" not in page
+    assert "&lt;img src=x" in page  # shown, as text
+    nb = nbformat.read(course / "autograded" / "forged-score-line-in-a-message" / "linear_layers" / "linear_layers.ipynb",
+                       as_version=4)
+    text = "".join(o.get("text", "") for c in nb.cells for o in c.get("outputs", []))
+    lines = re.findall(r"^Exercise 2 \(param_count\): .*$", text, re.M)
+    assert lines and all(line.startswith("Exercise 2 (param_count): 0 / 2 points") for line in lines), lines
+    assert not re.search(r"^Total: 15", text, re.M)
+    for student in ("read-the-course-files", "ivan"):
+        page = (course / "feedback" / student / "linear_layers" / "linear_layers.html").read_text()
+        assert "hidden_checks" not in page and "solutions/linear_exercises" not in page
+        assert "checked by hand" not in page  # a grading note forged in the notebook is dropped
 
 
 def test_handed_back_folders_hold_only_html_and_no_hidden_checks(graded_class):
-    course, _, _, _ = graded_class
-    hidden = {p.name for p in (course / "checks" / "hidden").glob("*.py")}
+    course, _, _, _, _ = graded_class
+    hidden = {hashlib.sha256(p.read_bytes()).hexdigest() for p in (course / "hidden_checks").glob("*.py")}
     for folder in (course / "feedback", course / "release"):
         files = [p for p in folder.rglob("*") if p.is_file()]
         assert files
-        assert not [p for p in files if p.name in hidden or "BEGIN SOLUTION" in p.read_text(errors="replace")]
+        assert not [p for p in files if hashlib.sha256(p.read_bytes()).hexdigest() in hidden
+                    or "BEGIN SOLUTION" in p.read_text(errors="replace")]
     assert {p.suffix for p in (course / "feedback").rglob("*") if p.is_file()} <= {".html", ".txt"}
 
 
 def test_hidden_checks_counted_at_grading_only(graded_class):
     """The released notebook's cells run public checks; the grader ran the hidden ones too."""
-    course, _, _, _ = graded_class
+    course, _, _, _, _ = graded_class
     nb = nbformat.read(course / "autograded" / "alice" / "linear_layers" / "linear_layers.ipynb", as_version=4)
     text = json.dumps([c.get("outputs", []) for c in nb.cells])
-    assert "(15 of 15 checks passed)" in text  # manual_linear: 11 public + 4 hidden
-    assert "stderr" not in text
+    assert "(16 of 16 checks passed)" in text  # manual_linear: 11 public + 5 hidden
+    assert "(hidden check)" in text and "stderr" not in text
 
 
 def test_exchange_round_trip(tmp_path):

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import ast
-from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
 
 from conftest import copy_solutions
+from linear_checks.exercises import EXERCISES
+from linear_checks.report import format_report
 
 CORPUS = sorted((Path(__file__).parent / "wrong_implementations").glob("*.py"))
 
@@ -24,9 +25,9 @@ def _declared(path: Path) -> tuple[str, str]:
 
 
 @pytest.fixture(scope="module")
-def corpus_results(runner, tmp_path_factory):
-    """Grade every wrong implementation (two at a time): {file name: ExerciseResult}."""
-    table = {e.module: e.key for e in runner._exercise_table(Path(__file__).parents[1] / "solutions")}
+def corpus_results(grade_package, tmp_path_factory):
+    """Grade every wrong implementation, hidden checks included: {file name: ExerciseResult}."""
+    table = {e.module: e.key for e in EXERCISES}
 
     def grade(path: Path):
         target, _ = _declared(path)
@@ -34,10 +35,9 @@ def corpus_results(runner, tmp_path_factory):
         module = root / "linear_exercises" / target
         module.write_text(module.read_text() + "\n\n# --- wrong implementation appended by the test ---\n"
                           + path.read_text())
-        return path.name, runner.run_checks([table[target]], package_root=root)[0]
+        return path.name, grade_package(root, [table[target]], hidden=True)[0]
 
-    with ThreadPoolExecutor(max_workers=2) as pool:
-        return dict(pool.map(grade, CORPUS))
+    return dict(map(grade, CORPUS))
 
 
 def test_corpus_is_not_empty():
@@ -45,13 +45,13 @@ def test_corpus_is_not_empty():
 
 
 @pytest.mark.parametrize("path", CORPUS, ids=[p.stem for p in CORPUS])
-def test_wrong_implementation_is_caught(path, corpus_results, runner):
+def test_wrong_implementation_is_caught(path, corpus_results):
     _, must_mention = _declared(path)
     result = corpus_results[path.name]
-    report = runner.format_report([result])
-    assert not result.error, report
+    report = format_report([result])
+    assert "could not be imported" not in result.error, report
     assert result.score < result.points, f"{path.name} got full marks:\n{report}"
-    messages = [t.message for t in result.tests if not t.passed]
+    messages = [c.message for c in result.checks if not c.passed] + [result.error]
     assert not any(m.startswith("NotImplementedError") for m in messages), report
     assert any("expected" in m.lower() and must_mention in m for m in messages), (
         f"no failing check of {path.name} says 'expected' and {must_mention!r}:\n{report}")

@@ -13,7 +13,7 @@ import os
 from pathlib import Path
 
 _SANDBOX = None  # check() keeps its sandbox warm between calls in one kernel
-_GRADED: dict = {}  # grade(): every exercise checked once per notebook run
+_GRADED: dict = {}  # grade(): the results for the files as they were last checked
 
 
 def check(exercise: str | None = None, package_root=None):
@@ -53,13 +53,23 @@ def grade(exercise: str) -> float:
     if verdicts and Path(verdicts).is_file():
         results = {r.key: r for r in load(Path(verdicts))}
     else:
-        if not _GRADED:
-            from linear_checks.runner import run_checks
-
-            hidden = os.environ.get("NBGRADER_EXECUTION") == "autograde"
-            _GRADED.update({r.key: r for r in run_checks(None, Path.cwd(), hidden=hidden)})
-        results = _GRADED
+        results = _graded_live()
     if exercise not in results:
         raise ValueError(f"unknown exercise {exercise!r}; known: {', '.join(results)}")
     print(format_report([results[exercise]]), end="")
     return results[exercise].score
+
+
+def _graded_live() -> dict:
+    """Every exercise checked once for the files as they are now (a changed file is checked again)."""
+    import hashlib
+
+    from linear_checks.runner import read_submission, run_checks
+
+    hidden = os.environ.get("NBGRADER_EXECUTION") == "autograde"
+    files = read_submission(Path.cwd())
+    key = (hidden, hashlib.sha256(repr(sorted(files.items())).encode()).hexdigest())
+    if key not in _GRADED:
+        _GRADED.clear()
+        _GRADED[key] = {r.key: r for r in run_checks(None, files=files, hidden=hidden)}
+    return _GRADED[key]

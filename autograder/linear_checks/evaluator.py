@@ -20,13 +20,15 @@ import wire
 MAX_LISTED = 100_000
 # torch.nn classes the grader may ask the sandbox to build (op "make"), e.g. a layer to initialize.
 BUILDABLE = ("Linear", "Sequential", "ModuleList", "ReLU", "Tanh", "Sigmoid", "GELU", "Identity", "Flatten",
-             "Dropout", "Conv2d", "BatchNorm1d", "BatchNorm2d", "LayerNorm", "Embedding", "Bilinear")
+             "Dropout", "Conv2d", "BatchNorm1d", "BatchNorm2d", "LayerNorm", "Embedding", "Bilinear",
+             "ModuleDict", "ParameterList", "ParameterDict")
 
 
 class Evaluator:
     def __init__(self, torch, module: str):
         self.torch, self.module = torch, module
         self.objects: dict[int, object] = {}
+        self.kept: list[object] = []  # objects whose id() was asked: alive, so no id is reused in this run
 
     # -- handles -------------------------------------------------------------------------------
     def handle(self, obj) -> int:
@@ -124,6 +126,12 @@ class Evaluator:
 
         decoded = wire.decode(request["spec"], torch, resolve=self.resolve, trusted=False)
         return build(decoded)
+
+    def op_id(self, request: dict):
+        """id() of the target (after its path); kept alive, so equal ids in one run mean the same object."""
+        obj = self.target(request)
+        self.kept.append(obj)
+        return id(obj)
 
     def op_list(self, request: dict):
         out = []

@@ -136,6 +136,11 @@ def run_exercise(exercise: Exercise, files: dict[str, bytes], sandbox: Sandbox, 
         result.error = f"linear_exercises/{exercise.module} is larger than {MAX_FILE_BYTES // 1024} KiB."
         return result
     source = files[exercise.module].decode("utf-8", "replace")
+    gate = getattr(importlib.import_module(f"linear_checks.public.{exercise.key}"), "gate", None)
+    refused = gate(source) if gate else ""
+    if refused:  # a rule read from the file itself (e.g. no library linear in exercise 1)
+        result.error = refused
+        return result
     run, timeouts = None, 0
     for check in checks:
         if timeouts >= MAX_TIMEOUTS:

@@ -40,6 +40,7 @@ import socket
 import subprocess
 import sys
 import sysconfig
+import tempfile
 import time
 from pathlib import Path
 
@@ -91,7 +92,7 @@ def _bwrap_command(binds: list[str], tmpfs_mb: int) -> list[str]:
     for path in binds:
         cmd += ["--ro-bind", path, path]
     cmd += ["--proc", "/proc", "--dev", "/dev", "--size", str(tmpfs_mb * 2**20), "--tmpfs", "/tmp",
-            "--size", str(16 * 2**20), "--tmpfs", "/dev/shm", "--chdir", "/tmp"]
+            "--size", str(16 * 2**20), "--tmpfs", "/dev/shm", "--remount-ro", "/", "--chdir", "/tmp"]
     return cmd
 
 
@@ -109,6 +110,7 @@ class Sandbox:
         self.proc: subprocess.Popen | None = None
         self.ctrl: socket.socket | None = None
         self.restarts = 0
+        self.own_dir: str | None = None
 
     @property
     def level(self) -> str:
@@ -126,7 +128,10 @@ class Sandbox:
             return
         self.close()
         parent, child = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
-        config = {"paths": _python_paths(), "threads": self.threads}
+        config = {"paths": _python_paths(), "threads": self.threads, "run_dir": "/tmp/run", "wipe": ["/tmp", "/dev/shm"]}
+        if not self.isolate:  # a private folder on the machine's own /tmp
+            self.own_dir = tempfile.mkdtemp(prefix="linear-checks-")
+            config.update(run_dir=os.path.join(self.own_dir, "run"), wipe=[])
         python = sys.executable
         args = [python, "-I", "-S", "-B", str(HERE / "zygote.py"), str(child.fileno()), json.dumps(config)]
         env = {"PATH": "/usr/bin:/bin", "HOME": "/tmp", "LANG": "C.UTF-8", "MPLBACKEND": "Agg",
@@ -175,6 +180,9 @@ class Sandbox:
         if self.ctrl is not None:
             self.ctrl.close()
             self.ctrl = None
+        if self.own_dir:
+            shutil.rmtree(self.own_dir, ignore_errors=True)
+            self.own_dir = None
 
     def __enter__(self):
         self.start()

@@ -4,8 +4,8 @@ Exercise 1 asks for x @ weight.T + bias written with tensor operations. The chec
 also watch, inside the sandbox, which torch functions the code calls; but that watch
 runs next to the student's code and can be switched off by it. This reading happens
 on the grader's side. It flags:
-- any name or attribute containing "linear" that the file does not define itself
-  (F.linear, nn.Linear, torch.ops.aten.linear, torch.nn.modules.linear, LazyLinear, ...);
+- the names of PyTorch's linear layers (F.linear, nn.Linear, LazyLinear, Bilinear,
+  torch.nn.modules.linear, ...), as names, attributes or imports;
 - torch._C, torch.ops and torch._VF (the layers below the Python functions);
 - getattr/setattr/hasattr/delattr/attrgetter/methodcaller with a name that is not a
   plain string, or a string containing "linear";
@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import ast
 
+LIBRARY_LINEAR = {"linear", "_linear", "lazylinear", "bilinear", "nondynamicallyquantizablelinear", "linear_"}
 DYNAMIC = {"eval", "exec", "compile", "__import__", "globals", "vars", "locals", "breakpoint"}
 ATTR_FUNCS = {"getattr", "setattr", "hasattr", "delattr", "attrgetter", "methodcaller"}
 LOW_LEVEL = {"_C", "ops", "_VF", "_ops", "__dict__", "__builtins__", "__getattribute__", "__globals__",
@@ -33,14 +34,13 @@ def library_linear_routes(source: str, filename: str) -> list[str]:
         tree = ast.parse(source, filename)
     except SyntaxError:
         return []  # the import check reports it
-    defined = {n.name for n in ast.walk(tree) if isinstance(n, (ast.FunctionDef, ast.ClassDef, ast.AsyncFunctionDef))}
     found: list[str] = []
 
     def flag(node, what: str) -> None:
         found.append(f"line {node.lineno}: {what}")
 
     def foreign_linear(name: str) -> bool:
-        return "linear" in name.lower() and name not in defined
+        return any(part.lower() in LIBRARY_LINEAR for part in name.split("."))
 
     for node in ast.walk(tree):
         if isinstance(node, ast.Attribute):
@@ -66,7 +66,7 @@ def library_linear_routes(source: str, filename: str) -> list[str]:
             if name in ATTR_FUNCS:
                 key = node.args[1] if name not in ("attrgetter", "methodcaller") and len(node.args) > 1 else (
                     node.args[0] if node.args else None)
-                if not (isinstance(key, ast.Constant) and isinstance(key.value, str)) or "linear" in key.value.lower():
+                if not (isinstance(key, ast.Constant) and isinstance(key.value, str)) or foreign_linear(key.value):
                     flag(node, f"{name}() with the name {ast.unparse(key) if key is not None else '?'}")
     unique = list(dict.fromkeys(found))
     return unique

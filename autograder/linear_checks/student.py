@@ -81,6 +81,15 @@ def make(student: Remote, module_spec: dict) -> Remote:
     return student._ask({"op": "make", "spec": _to_wire(module_spec)})
 
 
+def identity(obj: Remote, *path: str) -> int:
+    """id() in the sandbox of obj, or of obj.<path[0]>.<path[1]>...: equal numbers mean the same object.
+
+    Tells whether the student's code kept an object (filled a parameter in place,
+    returned the module it was given); the objects stay alive for the rest of the run.
+    """
+    return obj._ask({"op": "id", "path": [str(p) for p in path]})
+
+
 def call_spied(fn: Remote, *args, **kwargs) -> tuple[object, list[str]]:
     """fn(*args) and the names of the torch functions it called (as the sandbox saw them)."""
     answer = fn._ask({"op": "call", "spy": True, "args": _to_wire(list(args)), "kwargs": _to_wire(kwargs)["$d"]})

@@ -29,10 +29,14 @@ import signal
 import socket
 import sys
 
-RUN_DIR = "/tmp/run"  # inside the sandbox: a private tmpfs
+RUN_DIR = "/tmp/run"  # where a run's files go; the grader names another one when there is no sandbox
+WIPED: list[str] = []  # folders whose whole content goes after each run (inside the sandbox: /tmp, /dev/shm)
 
 
 def _prepare(config: dict):
+    global RUN_DIR
+    RUN_DIR = config.get("run_dir", RUN_DIR)
+    WIPED[:] = config.get("wipe", [])
     sys.path[:] = [os.path.dirname(os.path.abspath(__file__)), *config["paths"]]
     os.environ["MPLBACKEND"] = "Agg"
     import matplotlib
@@ -116,11 +120,16 @@ def _reap() -> None:
 
 def _wipe() -> None:
     """Remove everything the last run wrote; if that fails, exit (the grader then starts a new sandbox)."""
-    for root, dirs, _ in os.walk(RUN_DIR):
-        for name in dirs:
-            os.chmod(os.path.join(root, name), 0o700, follow_symlinks=False)
-    if os.path.exists(RUN_DIR):
-        shutil.rmtree(RUN_DIR)
+    tops = [os.path.join(folder, name) for folder in WIPED for name in os.listdir(folder)] or [RUN_DIR]
+    for top in tops:
+        if os.path.isdir(top) and not os.path.islink(top):
+            os.chmod(top, 0o700)
+            for root, dirs, _ in os.walk(top):
+                for name in dirs:
+                    os.chmod(os.path.join(root, name), 0o700, follow_symlinks=False)
+            shutil.rmtree(top)
+        elif os.path.lexists(top):
+            os.unlink(top)
     os.makedirs(RUN_DIR, mode=0o700)
 
 

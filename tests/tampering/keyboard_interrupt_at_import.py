@@ -1,3 +1,3 @@
-"""Stops the pytest session at import with a KeyboardInterrupt."""
+"""Stops the check run at import with a KeyboardInterrupt."""
 TARGET, MUST_MENTION = "weight_viz.py", ""
 raise KeyboardInterrupt

@@ -1,5 +1,5 @@
 """Starts a process that outlives the checks (to rewrite their files later)."""
-TARGET, MUST_MENTION = "low_rank.py", "refused"
+TARGET, MUST_MENTION = "low_rank.py", ""
 import subprocess as _subprocess  # noqa: E402
 
 try:

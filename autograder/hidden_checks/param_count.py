@@ -1,0 +1,42 @@
+"""Exercise 2, hidden checks (class grading only): edge cases of parameter counting.
+
+Sizes come from the grader's random generator, seeded per run from a secret: a
+student cannot prepare a table of answers.
+"""
+
+import torch
+
+from linear_checks.student import make, spec
+from linear_checks.verdicts import call, cases, expect_equal
+
+
+def _randint(low: int, high: int) -> int:
+    """A whole number in [low, high] from the (secretly seeded) generator."""
+    return int(torch.randint(low, high + 1, ()))
+
+
+@cases((0, 5, True), (5, 0, True), (1, 1, False), "large",
+       ids=["Linear(0, 5)", "Linear(5, 0)", "Linear(1, 1, bias=False)", "a large projection"])
+def check_linear_param_count_edges(student, case):
+    """linear_param_count at the edges: empty layers and a large projection."""
+    if case == "large":
+        case = (_randint(2_000, 9_000), _randint(2_000, 16_000), bool(_randint(0, 1)))
+    n_in, n_out, bias = case
+    expected = n_out * n_in + (n_out if bias else 0)
+    got = call(student.linear_param_count, n_in, n_out, bias=bias,
+               what=f"linear_param_count({n_in}, {n_out}, bias={bias})")
+    expect_equal(got, expected, f"linear_param_count({n_in}, {n_out}, bias={bias})")
+
+
+def check_nested_containers_and_raw_parameters(student):
+    """Counts through ModuleList/ModuleDict and parameters registered directly on a module."""
+    blocks, width, head, extra = _randint(2, 5), _randint(2, 12), _randint(1, 6), _randint(1, 10)
+    block_list = make(student, spec("ModuleList", [make(student, spec("Linear", width, width)) for _ in range(blocks)]))
+    heads = make(student, spec("ModuleDict", {"a": make(student, spec("Linear", width, head, bias=False))}))
+    raw = make(student, spec("ParameterDict", {"scale": torch.ones(extra)}))  # a parameter held by the module itself
+    net = make(student, spec("ModuleDict", {"blocks": block_list, "heads": heads, "raw": raw}))
+    expect_equal(call(student.count_parameters, net, what="count_parameters"),
+                 blocks * (width * width + width) + width * head + extra,
+                 "count_parameters of a network with ModuleList, ModuleDict and a raw nn.Parameter")
+    expect_equal(call(student.count_parameters, make(student, spec("ReLU")), what="count_parameters(nn.ReLU())"), 0,
+                 "count_parameters of a module without parameters")

@@ -1,0 +1,132 @@
+"""Exercise 3: init_linear_ draws each scheme's distribution, in place.
+
+The layer is a genuine nn.Linear built in the sandbox (student.make); after the
+student's init_linear_ ran there, its weight and bias come back as plain tensors and
+their statistics are judged here.
+"""
+
+import math
+
+import torch
+
+from linear_checks.student import Remote, identity, make, spec
+from linear_checks.verdicts import call, expect_near, fail
+
+FAN_IN, FAN_OUT = 800, 200  # not square, so fan_in and fan_out cannot be confused
+
+
+def _init(student, scheme, bias=True, **options):
+    """init_linear_ on a Linear(FAN_IN, FAN_OUT) filled with 7s; its weight and bias (None without bias) after."""
+    state = {"weight": torch.full((FAN_OUT, FAN_IN), 7.0)}  # start from something no scheme produces
+    if bias:
+        state["bias"] = torch.full((FAN_OUT,), 7.0)
+    layer = make(student, spec("Linear", FAN_IN, FAN_OUT, bias=bias, state=state))
+    weight_before = identity(layer, "weight")
+    args = ", ".join([repr(scheme)] + [f"{k}={v!r}" for k, v in options.items()])
+    result = call(student.init_linear_, layer, scheme, what=f"init_linear_(Linear({FAN_IN}, {FAN_OUT}), {args})",
+                  **options)
+    if identity(layer, "weight") != weight_before:
+        fail("init_linear_ replaced layer.weight with a new tensor: expected it to fill the existing "
+             "parameter in place (e.g. with torch.nn.init functions or tensor.uniform_).")
+    if not isinstance(result, Remote) or identity(result) != identity(layer):
+        name = result._type_name if isinstance(result, Remote) else type(result).__name__
+        fail(f"init_linear_ returned {name}: expected the layer itself, so calls can be chained.")
+    w, b = layer.weight, layer.bias
+    if not isinstance(w, torch.Tensor) or not (b is None or isinstance(b, torch.Tensor)):
+        fail(f"after init_linear_, layer.weight is a {type(w).__name__} and layer.bias a {type(b).__name__}: "
+             "expected tensors (the layer's own parameters, filled in place).")
+    return w.detach(), None if b is None else b.detach()
+
+
+def _expect_uniform(w, bound, what, hint):
+    top = w.abs().max().item()
+    if top > bound * 1.0001:
+        fail(f"{what}: expected every weight within ±{bound:.4g}, found |w| up to {top:.4g}. Hint: {hint}")
+    if top < 0.95 * bound:
+        fail(f"{what}: expected weights spread up to ±{bound:.4g}, the largest is {top:.4g}. Hint: {hint}")
+    expect_near(w.std().item(), bound / math.sqrt(3), 0.03, f"{what}, standard deviation", hint)
+
+
+def _expect_normal(w, std, what, hint):
+    expect_near(w.std().item(), std, 0.03, f"{what}, standard deviation", hint)
+    if w.abs().max().item() < 3.2 * std:  # a uniform with that std never passes 1.74 std
+        fail(f"{what}: expected a normal distribution with std {std:.4g}, but no weight is beyond "
+             f"{w.abs().max().item():.4g}: that looks uniform. Hint: {hint}")
+
+
+def _expect_zero_bias(b, scheme):
+    if b is not None and torch.count_nonzero(b) > 0:
+        fail(f"scheme {scheme!r}: expected the bias set to zero, found values up to {b.abs().max():.4g}.")
+
+
+def check_zeros(student):
+    """'zeros' sets weight and bias to exactly 0."""
+    w, b = _init(student, "zeros")
+    if torch.count_nonzero(w) or (b is not None and torch.count_nonzero(b)):
+        fail("scheme 'zeros': expected every weight and bias to be 0.")
+
+
+def check_normal_with_std(student):
+    """'normal' draws N(0, std^2): std=10 gives std 10, the default 0.01; the bias is 0."""
+    w, b = _init(student, "normal", std=10.0)
+    _expect_normal(w, 10.0, "init_linear_(layer, 'normal', std=10)", "use the std option.")
+    _expect_zero_bias(b, "normal")
+    w, _ = _init(student, "normal")
+    _expect_normal(w, 0.01, "init_linear_(layer, 'normal') with the default std", "the default std is 0.01.")
+
+
+def check_xavier_uniform(student):
+    """'xavier_uniform': U(-a, a) with a = sqrt(6 / (fan_in + fan_out)); the bias is 0."""
+    w, b = _init(student, "xavier_uniform")
+    _expect_uniform(w, math.sqrt(6 / (FAN_IN + FAN_OUT)), "xavier_uniform on Linear(800, 200)",
+                    "Glorot's bound is sqrt(6 / (fan_in + fan_out)).")
+    _expect_zero_bias(b, "xavier_uniform")
+
+
+def check_xavier_normal(student):
+    """'xavier_normal': N(0, 2 / (fan_in + fan_out))."""
+    w, b = _init(student, "xavier_normal")
+    _expect_normal(w, math.sqrt(2 / (FAN_IN + FAN_OUT)), "xavier_normal on Linear(800, 200)",
+                   "Glorot's variance is 2 / (fan_in + fan_out).")
+    _expect_zero_bias(b, "xavier_normal")
+
+
+def check_kaiming_uniform(student):
+    """'kaiming_uniform' (ReLU): U(-a, a) with a = sqrt(6 / fan_in), fan_in = in_features."""
+    w, b = _init(student, "kaiming_uniform")
+    _expect_uniform(w, math.sqrt(6 / FAN_IN), "kaiming_uniform on Linear(800, 200)",
+                    "He's bound for ReLU is sqrt(6 / fan_in), and fan_in is in_features = weight.shape[1].")
+    _expect_zero_bias(b, "kaiming_uniform")
+
+
+def check_kaiming_normal(student):
+    """'kaiming_normal' (ReLU): N(0, 2 / fan_in)."""
+    w, b = _init(student, "kaiming_normal")
+    _expect_normal(w, math.sqrt(2 / FAN_IN), "kaiming_normal on Linear(800, 200)",
+                   "He's variance for ReLU is 2 / fan_in, with fan_in = in_features = weight.shape[1].")
+    _expect_zero_bias(b, "kaiming_normal")
+
+
+def check_pytorch_default(student):
+    """'pytorch_default': weight AND bias from U(-1/sqrt(fan_in), 1/sqrt(fan_in)), as nn.Linear does."""
+    w, b = _init(student, "pytorch_default")
+    bound = 1 / math.sqrt(FAN_IN)
+    _expect_uniform(w, bound, "pytorch_default on Linear(800, 200)",
+                    "nn.Linear uses kaiming_uniform_ with a=sqrt(5), which is U(-1/sqrt(fan_in), 1/sqrt(fan_in)), "
+                    f"bound {bound:.4g}; Kaiming's ReLU bound sqrt(6/fan_in) = {math.sqrt(6 / FAN_IN):.4g} is not the default.")
+    if b is None:
+        fail(f"pytorch_default: the layer's bias is gone; expected U(-{bound:.4g}, {bound:.4g}).")
+    if torch.count_nonzero(b) == 0:
+        fail(f"pytorch_default: the bias is all zeros; expected U(-{bound:.4g}, {bound:.4g}). "
+             "PyTorch's default does not start the bias at zero.")
+    if b.abs().max() > bound * 1.0001 or b.abs().max() < 0.8 * bound:
+        fail(f"pytorch_default: expected the bias spread over ±{bound:.4g} = 1/sqrt(fan_in), "
+             f"found |b| up to {b.abs().max():.4g}.")
+
+
+def check_works_without_bias(student):
+    """A layer with bias=False is initialized without error."""
+    w, b = _init(student, "kaiming_normal", bias=False)
+    if b is not None:
+        fail("the layer had no bias, but one appeared after init_linear_.")
+    expect_near(w.std().item(), math.sqrt(2 / FAN_IN), 0.03, "kaiming_normal on Linear(800, 200, bias=False)")
