@@ -31,6 +31,11 @@ help:
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 11), "Python 3.11 or newer is needed, found " + sys.version' 
+	@command -v bwrap >/dev/null || { [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null \
+		&& echo "installing bubblewrap (the sandbox student code runs in)" \
+		&& { apt-get install -y -qq bubblewrap >/dev/null 2>&1 \
+		     || { apt-get update -qq && apt-get install -y -qq bubblewrap >/dev/null; }; }; } \
+		|| echo "note: bubblewrap is not installed (apt-get install bubblewrap): self-checks run without a sandbox, class grading refuses to"
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[dev]' 2>&1 \
 		| { grep -v "is ignored: it is neither a file nor a directory" || true; }

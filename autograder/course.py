@@ -494,7 +494,7 @@ def autograde(students: list[str] | None, jobs: int, isolate: bool = True) -> li
         raise SystemExit("autograde: bubblewrap (bwrap) is not installed, and student code is never run without a "
                          "sandbox by default. Install it (apt-get install bubblewrap), or pass --no-sandbox "
                          "(make autograde NO_SANDBOX=1) to grade without one; the feedback will say so.")
-    if not GRADEBOOK.exists() or not RELEASE.is_dir():
+    if not GRADEBOOK.exists() or not RELEASE.is_dir() or release_problems(RELEASE):
         release()
     students = students or submitted_students()
     if not students:

@@ -68,8 +68,17 @@ def test_release_has_stubs_public_checks_and_no_solutions(tmp_path, make_stubs):
     make_stubs.write(stubs)
     for path in stubs.glob("*.py"):
         assert (release / "linear_exercises" / path.name).read_text() == path.read_text(), path.name
-    shipped = {p.name for p in (release / "autograder" / "checks").rglob("*.py")}
-    assert "runner.py" in shipped and "test_manual_linear.py" in shipped
-    assert not any("hidden" in name for name in shipped)
+    shipped = {str(p.relative_to(release / "linear_checks")) for p in (release / "linear_checks").rglob("*.py")}
+    assert {"runner.py", "sandbox.py", "public/manual_linear.py"} <= shipped
+    hidden = {p.read_bytes() for p in (COURSE / "hidden_checks").glob("*.py")}
+    assert not [p for p in release.rglob("*.py") if p.read_bytes() in hidden]
     lessons = sorted(p.name for p in (REPO / "notebooks").glob("[0-9][0-9]_*.ipynb"))
     assert lessons and sorted(p.name for p in release.glob("[0-9][0-9]_*.ipynb")) == lessons
+
+
+def test_the_graders_exercise_table_equals_the_solutions_one():
+    """The grader reads its own copy of the table (never a student's); it must say the same."""
+    from linear_checks.exercises import EXERCISES
+
+    solutions = load_by_path("exercise_table_for_equality", REPO / "solutions" / "linear_exercises" / "exercises.py")
+    assert [tuple(vars(e).values()) for e in EXERCISES] == [tuple(vars(e).values()) for e in solutions.EXERCISES]

@@ -47,7 +47,8 @@ def check_options_change_the_distribution(student):
                 f"largest |w| of xavier_uniform with gain={gain:g} on Linear({n_in}, {n_out})",
                 "the bound scales with the gain: gain * sqrt(6 / (fan_in + fan_out)).")
     w, _ = _init(student, "kaiming_normal", n_in, n_out, nonlinearity="tanh")
-    expect_near(w.std().item(), (5 / 3) / math.sqrt(n_in), 0.03, f"std of kaiming_normal for tanh on Linear({n_in}, {n_out})",
+    expect_near(w.std().item(), (5 / 3) / math.sqrt(n_in), 0.03,
+                f"std of kaiming_normal for tanh on Linear({n_in}, {n_out})",
                 "Kaiming's std is gain / sqrt(fan_in), and tanh's gain is 5/3.")
 
 

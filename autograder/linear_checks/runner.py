@@ -38,6 +38,7 @@ from linear_checks.wire import Raised, WireError
 HERE = Path(__file__).resolve().parent
 CHECK_TIMEOUT = 10.0  # seconds for one check
 IMPORT_TIMEOUT = 20.0  # seconds to import the student's file
+EXERCISE_TIMEOUT = 60.0  # seconds for all the checks of one exercise (imports included)
 MAX_TIMEOUTS = 2
 MAX_FILE_BYTES = 1 << 20
 
@@ -106,7 +107,7 @@ def _seed(seed: int, name: str) -> int:
 
 def _import(sandbox: Sandbox, files: dict[str, bytes], exercise: Exercise):
     """A fresh run with the exercise's module imported: (run, "") or (None, why it failed)."""
-    run = sandbox.run(files, exercise.module)
+    run = sandbox.run({exercise.module: files[exercise.module]}, exercise.module)  # this exercise's file only
     run.deadline = time.monotonic() + IMPORT_TIMEOUT
     where = f"linear_exercises/{exercise.module}"
     try:
@@ -142,11 +143,12 @@ def run_exercise(exercise: Exercise, files: dict[str, bytes], sandbox: Sandbox, 
         result.error = refused
         return result
     run, timeouts = None, 0
+    ends = time.monotonic() + EXERCISE_TIMEOUT
     for check in checks:
-        if timeouts >= MAX_TIMEOUTS:
-            result.checks.append(CheckResult(check.name, check.doc, False,
-                                             f"Not run: {MAX_TIMEOUTS} checks of this exercise already took too long.",
-                                             check.hidden))
+        if timeouts >= MAX_TIMEOUTS or time.monotonic() >= ends:
+            why = (f"{MAX_TIMEOUTS} checks of this exercise already took too long" if timeouts >= MAX_TIMEOUTS
+                   else f"this exercise's checks had used up their {EXERCISE_TIMEOUT:g} s")
+            result.checks.append(CheckResult(check.name, check.doc, False, f"Not run: {why}.", check.hidden))
             continue
         if run is None or run.closed:
             run, why = _import(sandbox, files, exercise)
@@ -155,7 +157,7 @@ def run_exercise(exercise: Exercise, files: dict[str, bytes], sandbox: Sandbox, 
                 return result
         check_seed = _seed(seed, check.name)
         torch.manual_seed(check_seed)
-        run.deadline = time.monotonic() + CHECK_TIMEOUT
+        run.deadline = min(time.monotonic() + CHECK_TIMEOUT, ends)
         message = ""
         try:
             student_api.seed(run, check_seed)

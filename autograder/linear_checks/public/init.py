@@ -113,7 +113,8 @@ def check_pytorch_default(student):
     bound = 1 / math.sqrt(FAN_IN)
     _expect_uniform(w, bound, "pytorch_default on Linear(800, 200)",
                     "nn.Linear uses kaiming_uniform_ with a=sqrt(5), which is U(-1/sqrt(fan_in), 1/sqrt(fan_in)), "
-                    f"bound {bound:.4g}; Kaiming's ReLU bound sqrt(6/fan_in) = {math.sqrt(6 / FAN_IN):.4g} is not the default.")
+                    f"bound {bound:.4g}; Kaiming's ReLU bound sqrt(6/fan_in) = {math.sqrt(6 / FAN_IN):.4g} "
+                    "is not the default.")
     if b is None:
         fail(f"pytorch_default: the layer's bias is gone; expected U(-{bound:.4g}, {bound:.4g}).")
     if torch.count_nonzero(b) == 0:
