@@ -31,15 +31,21 @@ def check_random_shapes(student):
 
 
 def check_empty_batch(student):
-    """A batch of zero rows (0, in_features) gives (0, out_features)."""
+    """A batch of zero rows (0, in_features) gives (0, out_features); a batch of two, nn.Linear's values."""
     layer = nn.Linear(3, 2)
+    x = torch.randn(2, 3)  # the same layer on a real batch first: a constant answer must not pass
+    y = call(student.manual_linear, x, layer.weight, layer.bias, what="manual_linear on a (2, 3) batch")
+    expect_tensor_close(y, layer(x), "manual_linear on a (2, 3) batch")
     y = call(student.manual_linear, torch.randn(0, 3), layer.weight, layer.bias, what="manual_linear on a (0, 3) batch")
     expect_equal(tuple(y.shape) if isinstance(y, torch.Tensor) else type(y).__name__, (0, 2),
                  "shape of manual_linear on an empty batch")
 
 
 def check_wrong_bias_shape_raises(student):
-    """A bias of the wrong length raises ValueError instead of broadcasting silently."""
+    """A bias of the wrong length raises ValueError instead of broadcasting silently; the right one works."""
+    x, weight, bias = torch.randn(2, 3), torch.randn(4, 3), torch.randn(4)
+    y = call(student.manual_linear, x, weight, bias, what="manual_linear with a (4,) bias and a (4, 3) weight")
+    expect_tensor_close(y, x @ weight.T + bias, "manual_linear with a (4,) bias")  # raising always must not pass
     expect_raises(student.manual_linear, torch.randn(2, 3), torch.randn(4, 3), torch.randn(1), error="ValueError",
                   what="manual_linear with a (1,) bias and a (4, 3) weight",
                   hint="a (1,) bias broadcasts silently: check bias.shape == (out_features,).")

@@ -7,8 +7,9 @@ submission's files, imports the exercise's file there, and calls each check
 (public/<exercise>.py, plus the instructor's hidden folder at grading). A check asks
 the student's code for answers through `student` (student.py) and compares them with
 references it computes itself (verdicts.py). A check that takes too long or whose run
-process dies costs that check; the next check gets a fresh process; after
-MAX_TIMEOUTS time-outs the rest of the exercise is not run.
+process dies costs that check; the next check gets a fresh process. After a check
+times out, its other cases are not run, and after MAX_TIMEOUTS checks did, nothing
+more of the exercise is; an exercise has EXERCISE_TIMEOUT seconds in all.
 """
 
 from __future__ import annotations
@@ -142,12 +143,14 @@ def run_exercise(exercise: Exercise, files: dict[str, bytes], sandbox: Sandbox, 
     if refused:  # a rule read from the file itself (e.g. no library linear in exercise 1)
         result.error = refused
         return result
-    run, timeouts = None, 0
+    run, slow = None, []  # slow: the check functions that took too long
     ends = time.monotonic() + EXERCISE_TIMEOUT
     for check in checks:
-        if timeouts >= MAX_TIMEOUTS or time.monotonic() >= ends:
-            why = (f"{MAX_TIMEOUTS} checks of this exercise already took too long" if timeouts >= MAX_TIMEOUTS
-                   else f"this exercise's checks had used up their {EXERCISE_TIMEOUT:g} s")
+        why = ("the same check took too long with other inputs" if check.func in slow
+               else f"{MAX_TIMEOUTS} checks of this exercise already took too long" if len(slow) >= MAX_TIMEOUTS
+               else f"this exercise's checks had used up their {EXERCISE_TIMEOUT:g} s" if time.monotonic() >= ends
+               else "")
+        if why:
             result.checks.append(CheckResult(check.name, check.doc, False, f"Not run: {why}.", check.hidden))
             continue
         if run is None or run.closed:
@@ -170,7 +173,7 @@ def run_exercise(exercise: Exercise, files: dict[str, bytes], sandbox: Sandbox, 
             message = (f"NotImplementedError: {exc.message}" if exc.not_implemented
                        else f"your code raised {exc.type_name}: {quote(exc.message)}")
         except Deadline:
-            timeouts += 1
+            slow.append(check.func)
             message = f"Took too long (more than {CHECK_TIMEOUT:g} s): look for an endless loop."
             run.close(kill=True)
         except Ended:

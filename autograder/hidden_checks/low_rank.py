@@ -1,0 +1,51 @@
+"""Exercise 5, hidden checks (class grading only): low-rank edge cases, on sizes drawn per run."""
+
+import torch
+
+from linear_checks.public.low_rank import known_spectrum
+from linear_checks.student import backward, make, spec
+from linear_checks.verdicts import call, expect_equal, expect_tensor_close, fail
+
+
+def _randint(low: int, high: int) -> int:
+    return int(torch.randint(low, high + 1, ()))
+
+
+def check_from_linear_without_bias_and_original_untouched(student):
+    """from_linear on Linear(bias=False) gives no bias; the original layer is not modified."""
+    n_in, n_out, rank = _randint(8, 16), _randint(5, 8), _randint(2, 4)
+    weight = torch.randn(n_out, n_in)
+    linear = make(student, spec("Linear", n_in, n_out, bias=False, state={"weight": weight}))
+    low = call(student.LowRankLinear.from_linear, linear, rank,
+               what=f"from_linear(Linear({n_in}, {n_out}, bias=False), {rank})")
+    named = dict(call(low.named_parameters, what="named_parameters()"))
+    if any(p.numel() for n, p in named.items() if n.endswith("bias")):
+        fail("from_linear of a layer without bias produced a bias: expected none.")
+    if call(low.full_bias, what="full_bias()") is not None:
+        fail("full_bias() of a layer without bias: expected None.")
+    expect_tensor_close(linear.weight, weight, "the original layer's weight after from_linear",
+                        "work on a copy (e.g. linear.weight.detach()), never in place on the original.")
+
+
+def check_random_rank_approximation(student):
+    """from_linear on a layer of random size and rank keeps the largest singular values."""
+    n_out, n_in = _randint(10, 30), _randint(31, 50)
+    r = _randint(1, n_out - 1)
+    linear, weight, _, u, s, v = known_spectrum(student, n_out=n_out, n_in=n_in, seed=_randint(0, 10**6))
+    low = call(student.LowRankLinear.from_linear, linear, r, what=f"from_linear(Linear({n_in}, {n_out}), {r})")
+    expect_tensor_close(call(low.full_weight, what="full_weight()"), u[:, :r] @ torch.diag(s[:r]) @ v[:, :r].T,
+                        f"full_weight() of the rank-{r} approximation of a ({n_out}, {n_in}) weight", atol=1e-4)
+
+
+def check_rank_one_and_gradients(student):
+    """rank=1 works, and gradients reach both maps."""
+    layer = call(student.LowRankLinear, 6, 5, 1, what="LowRankLinear(6, 5, 1)")
+    answer = call(backward, layer, torch.randn(3, 6), upstream=torch.ones(3, 5), what="LowRankLinear(6, 5, 1)(x) and backward()")
+    y = answer["output"]
+    expect_equal(tuple(y.shape) if isinstance(y, torch.Tensor) else type(y).__name__, (3, 5),
+                 "output shape of LowRankLinear(6, 5, 1)")
+    if not answer["connected"] or not answer["parameters"]:
+        fail("LowRankLinear(6, 5, 1)(x) is not connected to its parameters: both maps must take part in forward.")
+    for name, grad in answer["parameters"].items():
+        if grad is None:
+            fail(f"{name} got no gradient: both maps must take part in forward.")
