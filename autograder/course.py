@@ -519,8 +519,14 @@ def autograde(students: list[str] | None, jobs: int, isolate: bool = True) -> li
     except ImportError:  # pragma: no cover - tqdm is a declared dependency
         bar = None
 
+    start_errors: list[str] = []
+
     def run(index: int) -> None:
-        w = Worker(index, isolate)
+        try:
+            w = Worker(index, isolate)
+        except SystemExit as exc:  # no worker here; the others (if any) grade the class
+            start_errors.append(str(exc))
+            return
         with lock:
             workers.append(w)
         while True:
@@ -552,6 +558,10 @@ def autograde(students: list[str] | None, jobs: int, isolate: bool = True) -> li
             w.close()
     if bar:
         bar.close()
+    graded = {r["student"] for r in results}
+    for student in students:  # every worker failed to start: each student still gets a row, with the reason
+        if student not in graded:
+            results.append({"student": student, "success": False, "error": start_errors[0] if start_errors else "not graded"})
     _merge(workers)
     _zero_rows([r for r in results if not r["success"]])
     _html_only_feedback(students)

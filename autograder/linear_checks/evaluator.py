@@ -18,6 +18,7 @@ import importlib
 import wire
 
 MAX_LISTED = 100_000
+MAX_RENDER_PIXELS = 4_000_000  # a rendered figure is drawn at a lower dpi rather than larger than this
 # torch.nn classes the grader may ask the sandbox to build (op "make"), e.g. a layer to initialize.
 BUILDABLE = ("Linear", "Sequential", "ModuleList", "ReLU", "Tanh", "Sigmoid", "GELU", "Identity", "Flatten",
              "Dropout", "Conv2d", "BatchNorm1d", "BatchNorm2d", "LayerNorm", "Embedding", "Bilinear",
@@ -161,16 +162,45 @@ class Evaluator:
         return {"output": y, "connected": True, "grads": grads, "parameters": params}
 
     def op_figure(self, request: dict):
-        """What a matplotlib Figure shows: per axes its title and its images' data, colour limits and colormap."""
+        """What a matplotlib Figure shows: per axes its title and its images' data, colour limits and colormap.
+
+        With "render": true the figure is also drawn by Agg (at "dpi", default its own, lowered to stay
+        within MAX_RENDER_PIXELS): "pixels" is the picture, (height, width, 4) uint8 RGBA, and each axes
+        and image gets its "bbox" [x0, y0, x1, y1] in that picture's pixels (matplotlib's display
+        coordinates: origin at the bottom left), each image also its colormap's number of "colours" and
+        the class name of its "norm".
+        """
         from matplotlib.figure import Figure
         import numpy as np
 
         fig = self.target(request)
         if type(fig) is not Figure:
             raise TypeError(f"expected a matplotlib Figure, got {type(fig).__name__}")
-        axes = []
-        for ax in fig.axes:
-            images = [{"array": np.ma.getdata(im.get_array()).astype("float64"), "clim": [float(v) for v in im.get_clim()],
-                       "cmap": im.get_cmap().name} for im in ax.get_images()]
-            axes.append({"title": ax.get_title(), "images": images})
-        return {"axes": axes}
+        render, own_dpi, answer = bool(request.get("render")), fig.dpi, {}
+        try:
+            if render:
+                from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+                width, height = (float(v) for v in fig.get_size_inches())
+                dpi = min(max(float(request.get("dpi") or own_dpi), 1.0), 1000.0)
+                fig.dpi = min(dpi, (MAX_RENDER_PIXELS / max(width * height, 1e-6)) ** 0.5)
+                canvas = FigureCanvasAgg(fig)
+                canvas.draw()
+                answer["pixels"] = np.array(canvas.buffer_rgba(), dtype=np.uint8)
+            axes = []
+            for ax in fig.axes:
+                images = []
+                for im in ax.get_images():
+                    image = {"array": np.ma.getdata(im.get_array()).astype("float64"),
+                             "clim": [float(v) for v in im.get_clim()], "cmap": im.get_cmap().name}
+                    if render:  # how it was drawn: where, with how many colours, through which kind of norm
+                        image.update(bbox=[float(v) for v in im.get_window_extent().extents],
+                                     colours=int(im.get_cmap().N), norm=type(im.norm).__name__)
+                    images.append(image)
+                axes.append({"title": ax.get_title(), "images": images})
+                if render:
+                    axes[-1]["bbox"] = [float(v) for v in ax.get_window_extent().extents]
+        finally:
+            fig.dpi = own_dpi
+        answer["axes"] = axes
+        return answer

@@ -76,11 +76,15 @@ def _python_paths() -> list[str]:
     return [p for i, p in enumerate(found) if p not in found[:i] and os.path.isdir(p)]
 
 
+CODE_IN_SANDBOX = "/opt/linear_checks"  # where this folder's evaluator code appears inside the sandbox
+
+
 def _bwrap_command(binds: list[str], tmpfs_mb: int) -> list[str]:
+    """bwrap's arguments: a read-only root holding /usr, the binds and this folder; a private /tmp."""
     cmd = [bubblewrap(), "--unshare-all", "--die-with-parent", "--new-session", "--as-pid-1",
-           "--cap-drop", "ALL", "--uid", "65534", "--gid", "65534", "--clearenv"]
-    for top in ("/usr",):
-        cmd += ["--ro-bind", top, top]
+           "--cap-drop", "ALL", "--uid", "65534", "--gid", "65534", "--clearenv",
+           # the tmpfs first: binds that live under /tmp (a venv there, say) stay visible above it
+           "--size", str(tmpfs_mb * 2**20), "--tmpfs", "/tmp", "--ro-bind", "/usr", "/usr"]
     for name in ("bin", "sbin", "lib", "lib32", "lib64", "libx32"):
         path = Path("/") / name
         if path.is_symlink():
@@ -91,7 +95,7 @@ def _bwrap_command(binds: list[str], tmpfs_mb: int) -> list[str]:
         cmd += ["--ro-bind-try", etc, etc]
     for path in binds:
         cmd += ["--ro-bind", path, path]
-    cmd += ["--proc", "/proc", "--dev", "/dev", "--size", str(tmpfs_mb * 2**20), "--tmpfs", "/tmp",
+    cmd += ["--ro-bind", str(HERE), CODE_IN_SANDBOX, "--proc", "/proc", "--dev", "/dev",
             "--size", str(16 * 2**20), "--tmpfs", "/dev/shm", "--remount-ro", "/", "--chdir", "/tmp"]
     return cmd
 
@@ -128,18 +132,23 @@ class Sandbox:
             return
         self.close()
         parent, child = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
-        config = {"paths": _python_paths(), "threads": self.threads, "run_dir": "/tmp/run", "wipe": ["/tmp", "/dev/shm"]}
+        binds = sorted({sys.base_prefix, sys.prefix, *_python_paths()})
+        binds = [b for b in binds if not any(b != o and Path(b).is_relative_to(o) for o in binds)]
+        # top folders of /tmp that hold a bind (a virtual environment under /tmp): never wiped
+        keep = sorted({str(Path("/tmp", Path(b).relative_to("/tmp").parts[0])) for b in binds
+                       if Path(b).is_relative_to("/tmp") and b != "/tmp"})
+        config = {"paths": _python_paths(), "threads": self.threads, "run_dir": "/tmp/run",
+                  "wipe": ["/tmp", "/dev/shm"], "keep": keep}
         if not self.isolate:  # a private folder on the machine's own /tmp
             self.own_dir = tempfile.mkdtemp(prefix="linear-checks-")
             config.update(run_dir=os.path.join(self.own_dir, "run"), wipe=[])
         python = sys.executable
-        args = [python, "-I", "-S", "-B", str(HERE / "zygote.py"), str(child.fileno()), json.dumps(config)]
+        code = Path(CODE_IN_SANDBOX) if self.isolate else HERE
+        args = [python, "-I", "-S", "-B", str(code / "zygote.py"), str(child.fileno()), json.dumps(config)]
         env = {"PATH": "/usr/bin:/bin", "HOME": "/tmp", "LANG": "C.UTF-8", "MPLBACKEND": "Agg",
                "MPLCONFIGDIR": "/tmp/matplotlib", "OMP_NUM_THREADS": str(self.threads),
                "MKL_NUM_THREADS": str(self.threads), "PYTHONHASHSEED": "0"}
         if self.isolate:
-            binds = sorted({sys.base_prefix, sys.prefix, str(HERE), *_python_paths()})
-            binds = [b for b in binds if not any(b != o and Path(b).is_relative_to(o) for o in binds)]
             cmd = _bwrap_command(binds, self.tmpfs_mb)
             for key, value in env.items():
                 cmd += ["--setenv", key, value]

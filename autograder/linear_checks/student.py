@@ -106,9 +106,15 @@ def backward(fn: Remote, *args, upstream: torch.Tensor, **kwargs) -> dict:
                     "upstream": wire.encode(upstream.detach(), torch)})
 
 
-def figure(fig: Remote) -> dict:
-    """What a Figure in the sandbox shows: {"axes": [{"title", "images": [{"array", "clim", "cmap"}]}]}."""
-    return fig._ask({"op": "figure"})
+def figure(fig: Remote, render: bool = False, dpi: float | None = None) -> dict:
+    """What a Figure in the sandbox shows: {"axes": [{"title", "images": [{"array", "clim", "cmap"}]}]}.
+
+    render=True also draws it there (at dpi, default the figure's own): "pixels", the picture as a
+    (height, width, 4) uint8 RGBA tensor, and a "bbox" [x0, y0, x1, y1] per axes and per image, in
+    the picture's pixels with the origin at the bottom left (per image also "colours", its colormap's
+    number of colours, and "norm", its norm's class name). Refused unless fig is exactly a Figure.
+    """
+    return fig._ask({"op": "figure", "render": bool(render), "dpi": None if dpi is None else float(dpi)})
 
 
 def seed(run, value: int) -> None:

@@ -31,12 +31,14 @@ import sys
 
 RUN_DIR = "/tmp/run"  # where a run's files go; the grader names another one when there is no sandbox
 WIPED: list[str] = []  # folders whose whole content goes after each run (inside the sandbox: /tmp, /dev/shm)
+KEPT: list[str] = []  # except these (folders under /tmp that hold the interpreter's read-only binds)
 
 
 def _prepare(config: dict):
     global RUN_DIR
     RUN_DIR = config.get("run_dir", RUN_DIR)
     WIPED[:] = config.get("wipe", [])
+    KEPT[:] = config.get("keep", [])
     sys.path[:] = [os.path.dirname(os.path.abspath(__file__)), *config["paths"]]
     os.environ["MPLBACKEND"] = "Agg"
     import matplotlib
@@ -121,6 +123,7 @@ def _reap() -> None:
 def _wipe() -> None:
     """Remove everything the last run wrote; if that fails, exit (the grader then starts a new sandbox)."""
     tops = [os.path.join(folder, name) for folder in WIPED for name in os.listdir(folder)] or [RUN_DIR]
+    tops = [top for top in tops if top not in KEPT]
     for top in tops:
         if os.path.isdir(top) and not os.path.islink(top):
             os.chmod(top, 0o700)

@@ -2,13 +2,21 @@
 
 The figure stays in the sandbox; what it shows comes back as data (student.figure():
 per axes its title and its images' values, colour limits and colormap), and only an
-object that is exactly a matplotlib Figure is described at all.
+object that is exactly a matplotlib Figure is described at all. The public figure
+checks also have the sandbox draw the figure and check here, on its pixels, that each
+tile's picture shows the values, colour limits and colormap its image reports
+(expect_drawn), so a description that does not match the picture earns nothing.
 """
 
+import math
+
+import matplotlib  # the colormaps only: nothing is drawn on this side
+import numpy as np
 import torch
 
-from linear_checks.student import figure
-from linear_checks.verdicts import call, cases, expect_equal, expect_raises, expect_tensor_close, fail
+from linear_checks.student import Remote, figure
+from linear_checks.verdicts import call, cases, expect_equal, expect_raises, expect_tensor_close, fail, quote
+from linear_checks.wire import Raised
 
 DIVERGING = {"RdBu", "RdBu_r", "bwr", "bwr_r", "coolwarm", "coolwarm_r", "seismic", "seismic_r",
              "PiYG", "PiYG_r", "PRGn", "PRGn_r", "BrBG", "BrBG_r", "PuOr", "PuOr_r", "RdGy", "RdGy_r",
@@ -58,22 +66,107 @@ def check_weight_grid_rejects_wrong_image_shape(student):
                   hint="check that image_shape holds exactly in_features = weight.shape[1] pixels.")
 
 
-def shown(student, weight, shape, **kwargs) -> list[dict]:
-    """The images plot_weight_templates draws, in order: [{"array", "clim", "cmap", "title"}]."""
+RENDER_DPI = 200  # the public checks' figures are drawn at this dpi in the sandbox (less for a very large figure)
+LINEAR_NORMS = ("Normalize", "CenteredNorm")  # norms that map clim linearly onto the colormap
+MIN_CELL_PIXELS = 3.0  # an image drawn smaller than this per value (matplotlib then smooths it) is not compared
+INDEX_TOLERANCE = 8 / 256  # of the colormap's range
+COLOUR_TOLERANCE = 24.0  # RGB distance (0-255) from the nearest colour of the colormap
+AGREEMENT = 0.9  # share of a tile's values its picture must show
+
+
+def shown(student, weight, shape, render: bool = False, **kwargs) -> list[dict]:
+    """The images plot_weight_templates draws, in order: [{"array", "clim", "cmap", "title"}].
+
+    With render=True the sandbox also draws the figure: each image gets its "bbox", its axes'
+    "axes_bbox" and the whole picture's "pixels" (see student.figure), for expect_drawn.
+    """
     fig = call(student.plot_weight_templates, weight, shape, what="plot_weight_templates", **kwargs)
-    data = call(figure, fig, what="the Figure returned by plot_weight_templates",
-                hint="return the matplotlib Figure itself (e.g. fig from plt.subplots).")
-    return [{**image, "title": ax["title"]} for ax in data["axes"] for image in ax["images"]]
+    hint = "return the matplotlib Figure itself (e.g. fig from plt.subplots), not a stand-in or a subclass."
+    if not isinstance(fig, Remote):
+        fail(f"plot_weight_templates: expected a matplotlib Figure, got {type(fig).__name__}. Hint: {hint}")
+    try:
+        data = figure(fig, render=render, dpi=RENDER_DPI if render else None)
+    except Raised as exc:
+        if exc.type_name == "TypeError" and exc.message.startswith("expected a matplotlib Figure"):
+            fail(f"plot_weight_templates: expected a matplotlib Figure, got {quote(fig._type_name)}, which is "
+                 f"not one. Hint: {hint}")
+        fail(f"reading or drawing the Figure returned by plot_weight_templates raised {exc.type_name}: "
+             f"{quote(exc.message)}; expected it to draw. Hint: {hint}")
+    extra = {"pixels": data["pixels"]} if render else {}
+    return [{**image, "title": ax["title"], **({"axes_bbox": ax["bbox"], **extra} if render else {})}
+            for ax in data["axes"] for image in ax["images"]]
+
+
+def _drawn_share(tile: dict) -> float | None:
+    """The share of a tile's values that its picture shows in the colour its colormap and limits give them.
+
+    None when that cannot be told: no picture, a colormap or norm this side does not know, an
+    image drawn too small or mostly out of view. Each value is looked for near four points of
+    its cell (a grid line through the centres must not hide it); a picture may be flipped.
+    """
+    a, pixels = tile["array"], tile.get("pixels")
+    lo, hi = tile["clim"]
+    if (pixels is None or a.dim() != 2 or a.numel() == 0 or tile.get("norm") not in LINEAR_NORMS
+            or not (math.isfinite(lo) and math.isfinite(hi) and hi > lo)):
+        return None
+    try:
+        cmap = matplotlib.colormaps[tile["cmap"]].resampled(int(tile["colours"]))
+    except (KeyError, ValueError, TypeError):
+        return None
+    h, w = a.shape
+    x0, y0, x1, y1 = tile["bbox"]
+    left, right, bottom, top = min(x0, x1), max(x0, x1), min(y0, y1), max(y0, y1)
+    if (right - left) / w < MIN_CELL_PIXELS or (top - bottom) / h < MIN_CELL_PIXELS:
+        return None
+    ax0, ay0, ax1, ay1 = tile["axes_bbox"]
+    height, width = pixels.shape[:2]
+    lut = cmap(np.arange(cmap.N), bytes=True)[:, :3].astype(np.float64)
+    picture = pixels[..., :3].numpy().astype(np.float64)
+    values = a.double().numpy()
+    expected = np.clip(np.floor((values - lo) / (hi - lo) * cmap.N), 0, cmap.N - 1) / cmap.N
+    best_error, visible = None, None
+    for fx, fy in ((0.3, 0.3), (0.3, 0.7), (0.7, 0.3), (0.7, 0.7)):
+        xs = left + (np.arange(w) + fx) * (right - left) / w
+        ys = top - (np.arange(h) + fy) * (top - bottom) / h  # row 0 at the top
+        cols, rows = np.floor(xs).astype(int), np.floor(height - ys).astype(int)
+        inside = (((xs > ax0) & (xs < ax1) & (cols >= 0) & (cols < width))[None, :]
+                  & ((ys > ay0) & (ys < ay1) & (rows >= 0) & (rows < height))[:, None])
+        colours = picture[np.clip(rows, 0, height - 1)][:, np.clip(cols, 0, width - 1)]
+        distance = ((colours[..., None, :] - lut) ** 2).sum(-1)
+        position = distance.argmin(-1) / cmap.N
+        far = np.sqrt(distance.min(-1)) > COLOUR_TOLERANCE
+        errors = [np.where(far, np.inf, np.abs(position - flipped))
+                  for flipped in (expected, expected[::-1], expected[:, ::-1], expected[::-1, ::-1])]
+        best_error = errors if best_error is None else [np.minimum(b, e) for b, e in zip(best_error, errors)]
+        visible = inside if visible is None else visible & inside
+    usable = visible & np.isfinite(values)
+    if usable.mean() < 0.5:
+        return None
+    return max(float(((e <= INDEX_TOLERANCE + 1e-9) & usable).sum() / usable.sum()) for e in best_error)
+
+
+def expect_drawn(tiles: list[dict]) -> None:
+    """Fail unless each tile's picture shows what its image reports (see _drawn_share)."""
+    for k, tile in enumerate(tiles):
+        share = _drawn_share(tile)
+        if share is not None and share < AGREEMENT:
+            lo, hi = tile["clim"]
+            fail(f"the picture of tile {k} does not show the values its image holds: expected at least "
+                 f"{AGREEMENT:.0%} of them drawn in the colour that the colormap {quote(tile['cmap'][:40])} with "
+                 f"limits ({lo:.4g}, {hi:.4g}) gives them, found {share:.0%}. Hint: draw each tile once with "
+                 "ax.imshow(tile, cmap=cmap, vmin=-v, vmax=v) and leave the image as drawn (no transparency, "
+                 "nothing drawn over it).")
 
 
 def check_one_reshaped_image_per_unit_with_titles(student):
     """Ten 28x28 tiles, each showing its row reshaped, titled 0..9 by default."""
     weight, images = patterned(10, 28, 28)
-    tiles = shown(student, weight, (28, 28))
+    tiles = shown(student, weight, (28, 28), render=True)
     expect_equal(len(tiles), 10, "number of images drawn for a (10, 784) weight", "one imshow per output unit.")
     for k, tile in enumerate(tiles):
         expect_tensor_close(tile["array"].float(), images[k], f"the image of tile {k}", "reshape row k of the weight to image_shape.")
     expect_equal([t["title"] for t in tiles], [str(k) for k in range(10)], "default tile titles")
+    expect_drawn(tiles)
     tiles = shown(student, weight[:3], (28, 28), titles=["a", "b", "c"])
     expect_equal([t["title"] for t in tiles], ["a", "b", "c"], "tile titles when titles= is given")
 
@@ -83,7 +176,7 @@ def check_shared_symmetric_colour_scale(student):
     weight, _ = patterned(10, 8, 8)
     weight = weight + 0.3  # make min and max differ in size: an asymmetric scale shows
     v = weight.abs().max().item()
-    tiles = shown(student, weight, (8, 8))
+    tiles = shown(student, weight, (8, 8), render=True)
     if len(tiles) != 10:
         fail(f"plot_weight_templates drew {len(tiles)} images for a (10, 64) weight: expected 10, one per unit.")
     for k, tile in enumerate(tiles):
@@ -91,15 +184,17 @@ def check_shared_symmetric_colour_scale(student):
         if abs(lo + v) > 1e-4 * v or abs(hi - v) > 1e-4 * v:
             fail(f"tile {k} uses colour limits ({lo:.4g}, {hi:.4g}): expected ({-v:.4g}, {v:.4g}), "
                  "one shared scale symmetric around zero. Hint: pass vmin=-v, vmax=v with v = weight.abs().max().")
+    expect_drawn(tiles)
 
 
 def check_diverging_colormap(student):
     """The colormap is diverging (zero in the middle), e.g. RdBu_r, bwr or coolwarm."""
     weight, _ = patterned(4, 8, 8)
-    tiles = shown(student, weight, (8, 8))
+    tiles = shown(student, weight, (8, 8), render=True)
     if len(tiles) != 4:
         fail(f"plot_weight_templates drew {len(tiles)} images for a (4, 64) weight: expected 4, one per unit.")
     for k, tile in enumerate(tiles):
         if tile["cmap"] not in DIVERGING:
             fail(f"tile {k} uses the colormap {tile['cmap'][:40]!r}: expected a diverging one such as 'RdBu_r', "
                  "'bwr' or 'coolwarm', so positive and negative weights get different colours.")
+    expect_drawn(tiles)
