@@ -553,7 +553,7 @@ def autograde(students: list[str] | None, jobs: int, isolate: bool = True) -> li
             t.start()
         for t in threads:
             t.join()
-    finally:  # also on Ctrl-C: no worker or check server is left behind
+    finally:  # also on Ctrl-C: no worker or sandbox is left behind
         for w in list(workers):
             w.close()
     if bar:

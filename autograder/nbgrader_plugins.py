@@ -24,6 +24,8 @@ from pathlib import Path
 import nbformat
 from nbgrader.preprocessors import NbGraderPreprocessor
 
+from linear_checks.exercises import EXERCISES  # the grader's own copy of the exercise table
+
 COURSE = Path(__file__).resolve().parent
 REPO = COURSE.parent
 ASSIGNMENT = "linear_layers"
@@ -42,13 +44,8 @@ def load_module(name: str, path: Path):
     return module
 
 
-def exercise_table():
-    """The EXERCISES table of solutions/linear_exercises/exercises.py (read without importing the package)."""
-    return load_module("_linear_exercises_table_course", REPO / "solutions" / "linear_exercises" / "exercises.py").EXERCISES
-
-
 # The files a student hands in besides the notebook: autograde keeps these as submitted.
-STUDENT_FILES = [f"linear_exercises/{e.module}" for e in exercise_table()]
+STUDENT_FILES = [f"linear_exercises/{e.module}" for e in EXERCISES]
 
 
 def _grade_id(cell) -> str | None:

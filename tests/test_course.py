@@ -82,3 +82,20 @@ def test_the_graders_exercise_table_equals_the_solutions_one():
 
     solutions = load_by_path("exercise_table_for_equality", REPO / "solutions" / "linear_exercises" / "exercises.py")
     assert [tuple(vars(e).values()) for e in EXERCISES] == [tuple(vars(e).values()) for e in solutions.EXERCISES]
+
+
+def test_class_grading_refuses_to_run_without_a_sandbox(monkeypatch):
+    """Without bubblewrap, autograde stops and says how to go on; nothing is graded."""
+    course = load_by_path("course_for_no_sandbox_test", COURSE / "course.py")
+    monkeypatch.setattr(course.shutil, "which", lambda name: None)
+    with pytest.raises(SystemExit, match="bubblewrap .* --no-sandbox"):
+        course.autograde(["nobody"], jobs=1)
+
+
+def test_feedback_says_when_code_ran_without_a_sandbox():
+    from linear_checks.report import ExerciseResult, format_report
+
+    plain = ExerciseResult("param_count", "Exercise 2 (param_count)", 2, sandbox="no sandbox (process limits only)")
+    boxed = ExerciseResult("param_count", "Exercise 2 (param_count)", 2, sandbox="bubblewrap sandbox (no network)")
+    assert format_report([plain]).startswith("Note: your code ran with no sandbox")
+    assert "sandbox" not in format_report([boxed])

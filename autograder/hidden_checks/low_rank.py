@@ -39,13 +39,15 @@ def check_random_rank_approximation(student):
 
 def check_rank_one_and_gradients(student):
     """rank=1 works, and gradients reach both maps."""
-    layer = call(student.LowRankLinear, 6, 5, 1, what="LowRankLinear(6, 5, 1)")
-    answer = call(backward, layer, torch.randn(3, 6), upstream=torch.ones(3, 5), what="LowRankLinear(6, 5, 1)(x) and backward()")
-    y = answer["output"]
-    expect_equal(tuple(y.shape) if isinstance(y, torch.Tensor) else type(y).__name__, (3, 5),
-                 "output shape of LowRankLinear(6, 5, 1)")
+    n_in, n_out, batch = _randint(2, 12), _randint(2, 12), _randint(1, 6)
+    name = f"LowRankLinear({n_in}, {n_out}, 1)"
+    layer, x = call(student.LowRankLinear, n_in, n_out, 1, what=name), torch.randn(batch, n_in)
+    y = call(layer, x, what=f"{name}(x)")
+    expect_equal(tuple(y.shape) if isinstance(y, torch.Tensor) else type(y).__name__, (batch, n_out),
+                 f"output shape of {name} on a ({batch}, {n_in}) input")
+    answer = call(backward, layer, x, upstream=torch.ones(batch, n_out), what=f"{name}(x) and backward()")
     if not answer["connected"] or not answer["parameters"]:
-        fail("LowRankLinear(6, 5, 1)(x) is not connected to its parameters: both maps must take part in forward.")
-    for name, grad in answer["parameters"].items():
+        fail(f"{name}(x) is not connected to its parameters: both maps must take part in forward.")
+    for param, grad in answer["parameters"].items():
         if grad is None:
-            fail(f"{name} got no gradient: both maps must take part in forward.")
+            fail(f"{param} got no gradient: both maps must take part in forward.")

@@ -12,15 +12,17 @@ def _randint(low: int, high: int) -> int:
 
 def check_padding_zero_and_default_columns(student):
     """padding=0 packs tiles edge to edge; ten tiles default to 5 columns."""
-    weight = torch.arange(10 * 4, dtype=torch.float32).reshape(10, 4)
-    grid = call(student.weight_grid, weight, (2, 2), ncols=5, padding=0, what="weight_grid(..., padding=0)")
-    expect_equal(tuple(grid.shape) if isinstance(grid, torch.Tensor) else type(grid).__name__, (4, 10),
-                 "shape of weight_grid of ten 2x2 tiles, 5 per row, padding 0")
-    expect_tensor_close(grid[:2, :2], weight[0].reshape(2, 2), "the first tile with padding 0")
-    expect_tensor_close(grid[2:4, 8:10], weight[9].reshape(2, 2), "the last tile with padding 0")
-    default = call(student.weight_grid, weight, (2, 2), what="weight_grid with the default ncols")
+    h, w = _randint(2, 5), _randint(2, 5)
+    weight = torch.randn(10, h * w)
+    grid = call(student.weight_grid, weight, (h, w), ncols=5, padding=0, what=f"weight_grid(..., ({h}, {w}), padding=0)")
+    expect_equal(tuple(grid.shape) if isinstance(grid, torch.Tensor) else type(grid).__name__, (2 * h, 5 * w),
+                 f"shape of weight_grid of ten {h}x{w} tiles, 5 per row, padding 0")
+    expect_tensor_close(grid[:h, :w], weight[0].reshape(h, w), "the first tile with padding 0")
+    expect_tensor_close(grid[h:, 4 * w:], weight[9].reshape(h, w), "the last tile with padding 0")
+    expect_tensor_close(grid, expected_grid(weight.reshape(10, h, w), 5, 0), f"weight_grid of ten {h}x{w} tiles with padding 0")
+    default = call(student.weight_grid, weight, (h, w), what="weight_grid with the default ncols")
     expect_equal(tuple(default.shape) if isinstance(default, torch.Tensor) else type(default).__name__,
-                 (2 * 3 + 1, 5 * 3 + 1), "shape of weight_grid of ten 2x2 tiles by default")
+                 (2 * (h + 1) + 1, 5 * (w + 1) + 1), f"shape of weight_grid of ten {h}x{w} tiles by default")
 
 
 def check_random_weight_grid(student):
@@ -35,9 +37,14 @@ def check_random_weight_grid(student):
 
 def check_plot_accepts_trainable_and_zero_weights(student):
     """A weight that requires grad, and an all-zero weight, both plot one image per unit."""
-    for label, weight in (("a weight with requires_grad=True", torch.randn(3, 16, requires_grad=True)),
-                          ("an all-zero weight", torch.zeros(3, 16))):
-        tiles = shown(student, weight, (4, 4))
-        if len(tiles) != 3:
-            fail(f"plot_weight_templates({label}) drew {len(tiles)} images: expected 3.")
-        expect_tensor_close(tiles[0]["array"].float(), weight[0].detach().reshape(4, 4), f"tile 0 of {label}")
+    n, h, w = _randint(2, 6), _randint(3, 7), _randint(3, 7)
+    rows, cols = torch.meshgrid(torch.arange(h) - (h - 1) / 2, torch.arange(w) - (w - 1) / 2, indexing="ij")
+    slopes = torch.randn(n, 2, 1, 1)  # random smooth tiles: their pictures can be compared with them (expect_drawn)
+    trainable = (slopes[:, 0] * rows + slopes[:, 1] * cols).reshape(n, h * w).requires_grad_()
+    for label, weight in (("a weight with requires_grad=True", trainable), ("an all-zero weight", torch.zeros(n, h * w))):
+        tiles = shown(student, weight, (h, w))
+        if len(tiles) != n:
+            fail(f"plot_weight_templates({label} of shape ({n}, {h * w})) drew {len(tiles)} images: expected {n}.")
+        for k, tile in enumerate(tiles):
+            expect_tensor_close(tile["array"].float(), weight[k].detach().reshape(h, w), f"tile {k} of {label}",
+                                "reshape row k of the weight to image_shape (weight.detach() for one that requires grad).")

@@ -26,6 +26,8 @@ def check(exercise: str | None = None, package_root=None):
         _SANDBOX = default_sandbox()
     results = run_checks([exercise] if exercise else None, package_root or _package_root(), sandbox=_SANDBOX)
     print(format_report(results), end="")
+    if _SANDBOX.isolate:  # without one, the report's first line says so
+        print(f"(Your code ran in a {_SANDBOX.level}.)")
     return CheckSummary(results)
 
 

@@ -4,9 +4,8 @@ The grader reads this copy, never the one in a student's package (which the stud
 could edit). tests/test_course.py fails when it differs from
 solutions/linear_exercises/exercises.py.
 
-This table is the one place that names them. The stub generator uses it for the
-NotImplementedError messages, the self-check and the grader use it for markers and
-points, and the tests use it to know which module each exercise lives in.
+It names the exercises for the grader: which module each one checks, its label and
+its points.
 """
 
 from __future__ import annotations
@@ -16,10 +15,10 @@ from dataclasses import dataclass
 
 @dataclass(frozen=True)
 class Exercise:
-    """One graded exercise: its number, pytest marker, module file and points."""
+    """One graded exercise: its number, key, module file and points."""
 
     number: int
-    key: str  # the pytest marker, and the name passed to check()
+    key: str  # the name passed to check() and grade(), and of its check modules
     module: str  # file inside linear_exercises/ that the student edits
     title: str
     points: int

@@ -98,7 +98,7 @@ def read_submission(package_root: Path) -> dict[str, bytes]:
             continue
         with os.fdopen(fd, "rb") as f:
             if stat.S_ISREG(os.fstat(f.fileno()).st_mode):
-                files[exercise.module] = f.read(MAX_FILE_BYTES + 1)[:MAX_FILE_BYTES + 1]
+                files[exercise.module] = f.read(MAX_FILE_BYTES + 1)  # one byte more: too large shows
     return files
 
 
@@ -155,9 +155,12 @@ def run_exercise(exercise: Exercise, files: dict[str, bytes], sandbox: Sandbox, 
             continue
         if run is None or run.closed:
             run, why = _import(sandbox, files, exercise)
-            if run is None:
-                result.error, result.checks = why, []
+            if run is None and not result.checks:  # the file cannot be imported at all
+                result.error = why
                 return result
+            if run is None:  # it could be before: this check fails with the reason
+                result.checks.append(CheckResult(check.name, check.doc, False, why, check.hidden))
+                continue
         check_seed = _seed(seed, check.name)
         torch.manual_seed(check_seed)
         run.deadline = min(time.monotonic() + CHECK_TIMEOUT, ends)
@@ -174,7 +177,9 @@ def run_exercise(exercise: Exercise, files: dict[str, bytes], sandbox: Sandbox, 
                        else f"your code raised {exc.type_name}: {quote(exc.message)}")
         except Deadline:
             slow.append(check.func)
-            message = f"Took too long (more than {CHECK_TIMEOUT:g} s): look for an endless loop."
+            message = (f"Took too long (more than {CHECK_TIMEOUT:g} s): look for an endless loop."
+                       if time.monotonic() < ends else
+                       f"Took too long: this exercise's checks used up their {EXERCISE_TIMEOUT:g} s.")
             run.close(kill=True)
         except Ended:
             message = f"Your code ended the process that ran it (exit status {run.exit_status})."

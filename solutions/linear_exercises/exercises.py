@@ -1,8 +1,8 @@
 """The graded exercises of the course: one entry each, in course order.
 
-This table is the one place that names them. The stub generator uses it for the
-NotImplementedError messages, the self-check and the grader use it for markers and
-points, and the tests use it to know which module each exercise lives in.
+The stub generator uses it for the NotImplementedError messages. The grader keeps
+its own copy (autograder/linear_checks/exercises.py; a test keeps the two equal) so
+that it never runs a student's.
 """
 
 from __future__ import annotations
@@ -12,10 +12,10 @@ from dataclasses import dataclass
 
 @dataclass(frozen=True)
 class Exercise:
-    """One graded exercise: its number, pytest marker, module file and points."""
+    """One graded exercise: its number, key, module file and points."""
 
     number: int
-    key: str  # the pytest marker, and the name passed to check()
+    key: str  # the name passed to check() and grade(), and of its check modules
     module: str  # file inside linear_exercises/ that the student edits
     title: str
     points: int
