@@ -2,6 +2,12 @@
 
 import sys
 
-from linear_checks.runner import main
+from linear_checks.sandbox import Sandbox, bubblewrap
 
-sys.exit(main())
+# Launched before the runner imports torch, so that the two imports overlap.
+sandbox = Sandbox(isolate=bool(bubblewrap()))
+sandbox.launch()
+
+from linear_checks.runner import main  # noqa: E402
+
+sys.exit(main(sandbox=sandbox))

@@ -230,13 +230,22 @@ def default_sandbox(threads: int = 1) -> Sandbox:
         return Sandbox(isolate=False, threads=threads)
 
 
-def main(argv: list[str] | None = None) -> int:
+def main(argv: list[str] | None = None, sandbox: Sandbox | None = None) -> int:
     parser = argparse.ArgumentParser(description="Check the linear_exercises package.")
     parser.add_argument("exercises", nargs="*", help="exercise names (default: all)")
     parser.add_argument("--package-root", default=".", help="folder that holds linear_exercises/")
     parser.add_argument("--hidden", action="store_true", help="include the hidden checks (instructors)")
     args = parser.parse_args(argv)
-    results = run_checks(args.exercises or None, args.package_root, args.hidden)
+    try:
+        if sandbox is not None:
+            sandbox.start()
+    except SandboxUnavailable:  # bubblewrap is there but cannot run here: process limits only (the report says so)
+        sandbox = Sandbox(isolate=False)
+    sandbox = sandbox or default_sandbox()
+    try:
+        results = run_checks(args.exercises or None, args.package_root, args.hidden, sandbox=sandbox)
+    finally:
+        sandbox.close()
     print(format_report(results), end="")
     return 0 if CheckSummary(results).all_passed else 1
 

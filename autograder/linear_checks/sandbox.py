@@ -115,6 +115,8 @@ class Sandbox:
         self.ctrl: socket.socket | None = None
         self.restarts = 0
         self.own_dir: str | None = None
+        self.log = None
+        self.ready = False
 
     @property
     def level(self) -> str:
@@ -128,9 +130,23 @@ class Sandbox:
 
     # -- the zygote --------------------------------------------------------------------------
     def start(self) -> None:
-        if self.proc is not None and self.proc.poll() is None:
+        """Launch the sandbox if it is not running, and wait until its zygote is ready."""
+        if self.proc is None or self.proc.poll() is not None:
+            self.launch()
+        if self.ready:
             return
+        ready, _, _ = select.select([self.ctrl], [], [], START_TIMEOUT)
+        message = self.ctrl.recv(1 << 16) if ready else b""
+        if not message:
+            err = self._stderr_tail()
+            self.close()
+            raise SandboxUnavailable("the sandbox did not start" + (f": {err}" if err else ""))
+        self.ready = True
+
+    def launch(self) -> None:
+        """Start the sandbox without waiting for it (it imports torch meanwhile); start() waits."""
         self.close()
+        self.ready = False
         parent, child = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
         binds = sorted({sys.base_prefix, sys.prefix, *_python_paths()})
         binds = [b for b in binds if not any(b != o and Path(b).is_relative_to(o) for o in binds)]
@@ -156,24 +172,18 @@ class Sandbox:
         else:
             env["MPLCONFIGDIR"] = os.environ.get("MPLCONFIGDIR", "")
             env = {k: v for k, v in env.items() if v}
+        self.log = tempfile.TemporaryFile()  # the zygote's own stderr (a pipe could fill up and block it)
         self.proc = subprocess.Popen(args, pass_fds=(child.fileno(),), stdin=subprocess.DEVNULL,
-                                     stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env=env,
+                                     stdout=subprocess.DEVNULL, stderr=self.log, env=env,
                                      start_new_session=True, cwd="/tmp" if not self.isolate else None)
         child.close()
         self.ctrl = parent
-        ready, _, _ = select.select([parent], [], [], START_TIMEOUT)
-        message = parent.recv(1 << 16) if ready else b""
-        if not message:
-            err = self._stderr_tail()
-            self.close()
-            raise SandboxUnavailable("the sandbox did not start" + (f": {err}" if err else ""))
 
     def _stderr_tail(self) -> str:
-        if self.proc is None or self.proc.stderr is None:
+        if self.log is None:
             return ""
-        if self.proc.poll() is None:
-            return ""
-        return self.proc.stderr.read().decode("utf-8", "replace").strip()[-500:]
+        self.log.seek(0)
+        return self.log.read().decode("utf-8", "replace").strip()[-500:]
 
     def close(self) -> None:
         """Kill the sandbox and everything in it."""
@@ -183,9 +193,10 @@ class Sandbox:
             except (ProcessLookupError, PermissionError):
                 pass
             self.proc.wait()
-            if self.proc.stderr:
-                self.proc.stderr.close()
             self.proc = None
+        if self.log is not None:
+            self.log.close()
+            self.log = None
         if self.ctrl is not None:
             self.ctrl.close()
             self.ctrl = None
