@@ -37,6 +37,7 @@ $(STAMP): pyproject.toml
 		     || { apt-get update -qq && apt-get install -y -qq bubblewrap >/dev/null; }; }; } \
 		|| echo "note: bubblewrap is not installed (apt-get install bubblewrap): self-checks run without a sandbox, class grading refuses to"
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	@echo "Installing the course's packages into $(VENV) (PyTorch, JupyterLab, nbgrader, ...): the first time takes a few minutes and several GB."
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[dev]' 2>&1 \
 		| { grep -v "is ignored: it is neither a file nor a directory" || true; }
 	touch $(STAMP)

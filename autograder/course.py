@@ -645,15 +645,24 @@ def feedback() -> None:
 # -- export -------------------------------------------------------------------------------
 def export() -> tuple[Path, Path]:
     """nbgrader's grades.csv, and one row per student with a column per exercise."""
-    nbgrader("export", "--to", str(COURSE / "grades.csv"), quiet=True)
+    import csv
+
+    from linear_checks.exercises import EXERCISES
     from nbgrader.api import Gradebook
 
+    nbgrader("export", "--to", str(COURSE / "grades.csv"), quiet=True)
+    with open(COURSE / "grades.csv", newline="") as f:  # nbgrader writes them in gradebook order
+        rows = list(csv.reader(f))
+    with open(COURSE / "grades.csv", "w", newline="") as f:
+        student = rows[0].index("student_id") if rows and "student_id" in rows[0] else 0
+        csv.writer(f).writerows(rows[:1] + sorted(rows[1:], key=lambda row: row[student]))
     by_exercise = COURSE / "grades_by_exercise.csv"
-    import csv
 
     with Gradebook(f"sqlite:///{GRADEBOOK}") as gb, open(by_exercise, "w", newline="") as out:
         assignment = gb.find_assignment(ASSIGNMENT)
-        cells = sorted({c.name for nb in assignment.notebooks for c in nb.grade_cells})
+        names = {c.name for nb in assignment.notebooks for c in nb.grade_cells}
+        order = [f"check_{e.key}" for e in EXERCISES]  # in exercise order, any other graded cell after them
+        cells = [n for n in order if n in names] + sorted(names - set(order))
         writer = csv.writer(out)
         writer.writerow(["student_id", *cells, "total", "max_score"])
         for student in sorted(gb.students, key=lambda s: s.id):

@@ -65,3 +65,15 @@ def test_a_missing_file_costs_only_its_exercise(grade_package, tmp_path):
     results = {r.key: r for r in grade_package(root)}
     assert results["weight_viz"].score == 0 and "was not found" in results["weight_viz"].error
     assert results["low_rank"].score == results["low_rank"].points
+
+
+def test_feedback_says_a_hint_and_a_quote_once_per_exercise():
+    from linear_checks.report import CheckResult, ExerciseResult
+
+    message = ("manual_linear({}) raised ValueError: «a long message that the student's code raised, once per call»; "
+               "expected it to run. Hint: y = x @ weight.T + bias.")
+    checks = [CheckResult(str(i), f"check {i}", False, message.format(i)) for i in range(3)]
+    report = format_report([ExerciseResult("manual_linear", "Exercise 1 (manual_linear)", 4, checks=checks)])
+    assert report.count("Hint: y = x @ weight.T + bias.") == 1, report
+    assert report.count("once per call»") == 1 and report.count("«the same message as above»") == 2, report
+    assert "manual_linear(2) raised ValueError" in report  # each check still says what it called

@@ -280,6 +280,17 @@ def test_hidden_checks_counted_at_grading_only(graded_class):
     assert "(hidden check)" in text and "stderr" not in text
 
 
+def test_exports_are_sorted_by_student_with_exercises_in_course_order(graded_class):
+    course, _, _, _, _ = graded_class
+    with open(course / "grades_by_exercise.csv") as f:
+        rows = list(csv.reader(f))
+    assert rows[0] == ["student_id", *(f"check_{key}" for key in POINTS), "total", "max_score"]
+    assert [r[0] for r in rows[1:]] == sorted(r[0] for r in rows[1:])
+    with open(course / "grades.csv") as f:
+        students = [r["student_id"] for r in csv.DictReader(f)]
+    assert students == sorted(students)
+
+
 def test_exchange_round_trip(tmp_path):
     """publish -> (student) fetch_assignment, submit -> collect -> autograde -> export, through nbgrader's exchange."""
     course = load_by_path("linear_course_exchange", REPO / "autograder" / "course.py").copy_course(tmp_path / "course")

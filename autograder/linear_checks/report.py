@@ -10,6 +10,7 @@ notebook's cells, so the score line always comes from here.
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
@@ -61,6 +62,24 @@ def _explain(message: str) -> str:
     return message
 
 
+def _once(message: str, said: set[str]) -> str:
+    """message, without what this exercise's feedback already said: a repeated hint goes, and so
+    does a repeated quote of the student's own words; a message said in full before, entirely."""
+    if message in said:
+        return ""
+    said.add(message)
+    body, _, hint = message.partition(" Hint: ")
+    if hint and hint in said:
+        message = body
+    said.add(hint)
+    quoted = re.findall(r"«[^»]*»", message)
+    for q in quoted:
+        if q in said and len(q) > 40:
+            message = message.replace(q, "«the same message as above»")
+        said.add(q)
+    return message
+
+
 def format_report(results: list[ExerciseResult]) -> str:
     """Per exercise its score; per check a tick or a cross, and for a cross what was expected and a hint."""
     lines = []
@@ -73,15 +92,13 @@ def format_report(results: list[ExerciseResult]) -> str:
                      else f"{res.label}: 0 / {res.points:g} points")
         if res.error:
             lines.append(f"  ✗ {res.error}")
-        said: set[str] = set()
+        said: set[str] = set()  # explanations, hints and quotes already shown for this exercise
         for c in res.checks:
             lines.append(f"  {'✓' if c.passed else '✗'} {'(hidden check) ' if c.hidden else ''}{c.doc}")
             if not c.passed:
-                why = _explain(c.message)
-                if why in said:
-                    continue  # the same explanation once per exercise
-                said.add(why)
-                lines.append("      " + why)
+                why = _once(_explain(c.message), said)
+                if why:
+                    lines.append("      " + why)
         lines.append("")
     if len(results) > 1:
         total = sum(r.score for r in results)
