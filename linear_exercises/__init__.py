@@ -6,7 +6,8 @@ Exercises (edit these files; check them with check("manual_linear") or check()):
     3. initialization.py  init_linear_ (and init_model_)
     4. weight_viz.py      weight_grid, plot_weight_templates
     5. low_rank.py        LowRankLinear
-Provided helpers: data.py (load_digits), training.py (train, accuracy, make_mlp).
+Provided helpers: data.py (load_digits), training.py (train, accuracy, make_mlp),
+needs.py (needs: lesson cells that wait for an exercise let Run All go on).
 """
 
 
@@ -14,6 +15,7 @@ from importlib import import_module
 
 from .check import check
 from .exercises import EXERCISES
+from .needs import NotDone, needs
 
 # Each exercise file is imported on its own, so that a mistake in one (a syntax error,
 # say) leaves the others usable; the error comes back when you use the broken one.
@@ -39,12 +41,14 @@ __all__ = [
     "SCHEMES",
     "LowRankLinear",
     "ManualLinear",
+    "NotDone",
     "check",
     "count_parameters",
     "init_linear_",
     "init_model_",
     "linear_param_count",
     "manual_linear",
+    "needs",
     "plot_weight_templates",
     "weight_grid",
 ]
