@@ -55,3 +55,15 @@ def test_wrong_implementation_is_caught(path, corpus_results):
     assert not any(m.startswith("NotImplementedError") for m in messages), report
     assert any("expected" in m.lower() and must_mention in m for m in messages), (
         f"no failing check of {path.name} says 'expected' and {must_mention!r}:\n{report}")
+
+
+@pytest.mark.parametrize("path", CORPUS, ids=[p.stem for p in CORPUS])
+def test_feedback_names_no_unrelated_mistake(path, corpus_results):
+    """Each corpus file holds one mistake: its feedback must not name another file's mistake."""
+    target, own = _declared(path)
+    others = {mention for other in CORPUS if other != path
+              for other_target, mention in [_declared(other)] if other_target == target and mention not in own}
+    result = corpus_results[path.name]
+    messages = [c.message for c in result.checks if not c.passed] + [result.error]
+    named = sorted(m for m in others if any(m in message for message in messages))
+    assert not named, f"{path.name} ({own!r}) is also told {named}:\n{format_report([result])}"

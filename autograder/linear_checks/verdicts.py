@@ -22,6 +22,8 @@ import torch
 from linear_checks.wire import Raised
 
 MAX_QUOTE = 300
+# A known mistake's value, or (value, the hint that fixes that mistake).
+Diagnosis = torch.Tensor | tuple[torch.Tensor, str]
 
 
 class CheckFailed(Exception):
@@ -79,11 +81,13 @@ def call(fn, *args, what: str, hint: str = "", **kwargs):
 
 
 def expect_tensor_close(actual, expected: torch.Tensor, what: str, hint: str = "", atol: float = 1e-5,
-                        rtol: float = 1e-4, diagnoses: dict[str, torch.Tensor] | None = None) -> None:
+                        rtol: float = 1e-4, diagnoses: dict[str, Diagnosis] | None = None) -> None:
     """Fail unless actual is a tensor of expected's shape and values.
 
     diagnoses maps a description of a known mistake to the value that mistake would
-    produce; when the actual value matches one, the message names the mistake.
+    produce, or to (value, hint): when the actual value matches one, the message names the
+    mistake and gives that mistake's own hint (none if it has none) instead of `hint`,
+    which is for answers that are wrong in some other way.
     """
     if type(actual) is not torch.Tensor:
         fail(f"{what}: expected a tensor of shape {shape(expected)}, got {type(actual).__name__}.{_hint(hint)}")
@@ -92,9 +96,11 @@ def expect_tensor_close(actual, expected: torch.Tensor, what: str, hint: str = "
     actual_f, expected_f = actual.detach().double(), expected.detach().double()
     if torch.allclose(actual_f, expected_f, atol=atol, rtol=rtol):
         return
-    for mistake, value in (diagnoses or {}).items():
+    for mistake, diagnosis in (diagnoses or {}).items():
+        value, mistake_hint = diagnosis if isinstance(diagnosis, tuple) else (diagnosis, "")
         if value.shape == actual.shape and torch.allclose(actual_f, value.detach().double(), atol=atol, rtol=rtol):
-            fail(f"{what}: expected {preview(expected)}, got {preview(actual)}, which is what {mistake} gives.{_hint(hint)}")
+            fail(f"{what}: expected {preview(expected)}, got {preview(actual)}, which is what {mistake} gives."
+                 f"{_hint(mistake_hint)}")
     diff = (actual_f - expected_f).abs()
     err = diff.nan_to_num(nan=math.inf).max().item() if diff.numel() else 0.0
     fail(f"{what}: expected {preview(expected)}, got {preview(actual)} "

@@ -1,7 +1,10 @@
-"""Adds the bias twice."""
+"""Adds the bias twice (the shapes are checked as they should be)."""
 TARGET, MUST_MENTION = "manual_linear.py", "added twice"
+
+_reference_manual_linear = manual_linear  # noqa: F821 (defined by the module this is appended to)
 
 
 def manual_linear(x, weight, bias=None):
+    _reference_manual_linear(x, weight, bias)  # only for its shape checks: one mistake per file
     y = x @ weight.T
     return y if bias is None else y + bias + bias

@@ -1,5 +1,5 @@
 """Kaiming with fan_out (weight.shape[0]) where fan_in (weight.shape[1]) is meant."""
-TARGET, MUST_MENTION = "initialization.py", "fan_in"
+TARGET, MUST_MENTION = "initialization.py", "in_features = weight.shape[1]"
 
 _reference_init_linear_ = init_linear_  # noqa: F821
 

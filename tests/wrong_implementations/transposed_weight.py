@@ -1,7 +1,10 @@
-"""Treats weight as (in_features, out_features): y = x @ weight + bias."""
+"""Treats weight as (in_features, out_features): y = x @ weight + bias (shapes checked as they should be)."""
 TARGET, MUST_MENTION = "manual_linear.py", "the weight used transposed"
+
+_reference_manual_linear = manual_linear  # noqa: F821 (defined by the module this is appended to)
 
 
 def manual_linear(x, weight, bias=None):
+    _reference_manual_linear(x, weight, bias)  # only for its shape checks: one mistake per file
     y = x @ weight
     return y if bias is None else y + bias

@@ -17,13 +17,24 @@ def _layer(n_in, n_out, bias=True, seed=0):
     return nn.Linear(n_in, n_out, bias=bias)
 
 
+NO_BIAS = "x @ weight.T without the bias"
+NO_BIAS_HINT = "add the bias at the end: y = x @ weight.T + bias (when bias is not None)."
+
+
+def _without_bias(x, layer):
+    return {NO_BIAS: (x @ layer.weight.detach().T, NO_BIAS_HINT)}
+
+
 def _mistakes(x, layer):
-    """What popular wrong versions of the formula give for a square layer."""
+    """What popular wrong versions of the formula give (the transposed one only for a square layer), with their hints."""
     w, b = layer.weight.detach(), layer.bias
-    out = {"x @ weight + bias (the weight used transposed)": x @ w + (0 if b is None else b.detach())}
+    out = {}
+    if w.shape[0] == w.shape[1]:
+        out["x @ weight + bias (the weight used transposed)"] = (x @ w + (0 if b is None else b.detach()), WEIGHT_HINT)
     if b is not None:
-        out["x @ weight.T without the bias"] = x @ w.T
-        out["x @ weight.T + 2 * bias (the bias added twice)"] = x @ w.T + 2 * b.detach()
+        out.update(_without_bias(x, layer))
+        out["x @ weight.T + 2 * bias (the bias added twice)"] = (
+            x @ w.T + 2 * b.detach(), "add the bias once: y = x @ weight.T + bias.")
     return out
 
 
@@ -32,8 +43,7 @@ def check_batch_matches_nn_linear(student):
     layer, x = _layer(7, 3), torch.randn(5, 7)
     y = call(student.manual_linear, x, layer.weight, layer.bias, what="manual_linear(x (5, 7), weight (3, 7), bias (3,))",
              hint=WEIGHT_HINT)
-    expect_tensor_close(y, layer(x), "manual_linear on a (5, 7) batch", WEIGHT_HINT,
-                        diagnoses={"x @ weight.T without the bias": x @ layer.weight.T})
+    expect_tensor_close(y, layer(x), "manual_linear on a (5, 7) batch", WEIGHT_HINT, diagnoses=_mistakes(x, layer))
 
 
 def check_square_weight_is_not_transposed(student):
@@ -61,8 +71,7 @@ def check_any_leading_dimensions(student, case):
     if isinstance(y, torch.Tensor) and y.shape != layer(x).shape:
         hint = "keep every leading dimension and replace only the last one, in_features, by out_features."
     expect_tensor_close(y, layer(x), f"manual_linear on input of shape {tuple(x.shape)}", hint,
-                        diagnoses=_mistakes(x, layer) if x.shape[-1] == 2 else
-                        {"x @ weight.T without the bias": x @ layer.weight.T})
+                        diagnoses=_mistakes(x, layer))
 
 
 def check_gradients_match_nn_linear(student):
@@ -137,7 +146,8 @@ def check_module_parameters_and_forward(student):
         expect_equal(tuple(params[name].shape), want, f"shape of ManualLinear(7, 3).{name}", WEIGHT_HINT)
     x = torch.randn(4, 7)
     y = call(module, x, what="ManualLinear(7, 3)(x)", hint=WEIGHT_HINT)
-    expect_tensor_close(y, x @ params["weight"].T + params["bias"], "ManualLinear(7, 3) forward")
+    expect_tensor_close(y, x @ params["weight"].T + params["bias"], "ManualLinear(7, 3) forward",
+                        diagnoses={NO_BIAS: (x @ params["weight"].T, NO_BIAS_HINT)})
     no_bias = call(student.ManualLinear, 7, 3, bias=False, what="ManualLinear(7, 3, bias=False)")
     count = sum(p.numel() for p in call(no_bias.parameters, what="ManualLinear(7, 3, bias=False).parameters()"))
     if getattr(no_bias, "bias", "missing") is not None or count != 21:
