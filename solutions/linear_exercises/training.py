@@ -3,10 +3,38 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 
 import torch
 from torch import nn
+
+
+# Below this many multiply-adds per training step (forward and backward of every linear
+# layer), training uses one CPU thread. Measured with benchmarks/bench_threads.py on a
+# 2-core machine (median ms per step, 1 thread / 2 threads): 784-256-128-10 at batch 64
+# (45 M) took 2.2 / 1.7 alone but 1.6 / 6.4 with a second process training beside it;
+# at batch 256 (180 M) 5.8 / 4.0 alone and 8.3 / 9.2 side by side. Small steps gain
+# little from a second thread and lose a lot when two kernels fight for the cores.
+ONE_THREAD_BELOW = 100_000_000
+
+
+def training_threads(model: nn.Module, batch_size: int) -> int:
+    """CPU threads for training: 1 for small models (see ONE_THREAD_BELOW), else every core torch has."""
+    weights = sum(p.numel() for p in model.parameters() if p.dim() >= 2)
+    step_macs = 3 * weights * batch_size  # forward, grad of the input, grad of the weight
+    return 1 if step_macs < ONE_THREAD_BELOW else torch.get_num_threads()
+
+
+@contextmanager
+def using_threads(threads: int):
+    """Run the block with torch using `threads` CPU threads, then restore the previous number."""
+    before = torch.get_num_threads()
+    torch.set_num_threads(threads)
+    try:
+        yield
+    finally:
+        torch.set_num_threads(before)
 
 
 @dataclass
@@ -62,6 +90,7 @@ def train(
     y_test: torch.Tensor | None = None,
     progress: bool = True,
     desc: str = "training",
+    threads: int | None = None,
 ) -> History:
     """Train a classifier with mini-batches; return its History.
 
@@ -69,7 +98,8 @@ def train(
     (N, n_classes) and loss_fn defaults to nn.CrossEntropyLoss (which takes logits:
     no softmax in the model). optimizer: "sgd" or "adam". The mini-batch order is drawn
     from `seed`, so the same model state and seed give the same history. A tqdm bar
-    shows progress (progress=False hides it).
+    shows progress (progress=False hides it) and the number of CPU threads used:
+    `threads`, or what training_threads() picks for this model and batch size.
     """
     from tqdm.auto import tqdm
 
@@ -84,7 +114,10 @@ def train(
     steps_per_epoch = -(-len(x) // batch_size)
     history = History()
     model.train()
-    with tqdm(total=epochs * steps_per_epoch, desc=desc, disable=not progress, leave=False) as bar:
+    threads = threads or training_threads(model, batch_size)
+    label = f"{desc} ({threads} thread{'s' if threads > 1 else ''})"
+    with using_threads(threads), tqdm(total=epochs * steps_per_epoch, desc=label, disable=not progress,
+                                      leave=False) as bar:
         for _ in range(epochs):
             order = torch.randperm(len(x), generator=generator)
             total = 0.0
