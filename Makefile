@@ -37,9 +37,11 @@ $(STAMP): pyproject.toml
 		     || { apt-get update -qq && apt-get install -y -qq bubblewrap >/dev/null; }; }; } \
 		|| echo "note: bubblewrap is not installed (apt-get install bubblewrap): self-checks run without a sandbox, class grading refuses to"
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	@echo "Installing the course's packages into $(VENV) (PyTorch, JupyterLab, nbgrader, ...): the first time takes a few minutes and several GB."
-	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[dev]' 2>&1 \
-		| { grep -v "is ignored: it is neither a file nor a directory" || true; }
+	@echo "First set-up: pip downloads the course's packages (PyTorch with its CUDA libraries is most of it,"
+	@echo "about 3 GB) and installs about 6 GB into $(VENV). It takes 5 to 10 minutes; one line per package below."
+	$(BIN)/python -m pip install --disable-pip-version-check --progress-bar off -e '.[dev]' 2>&1 \
+		| { grep --line-buffered -E "^(Collecting|Installing collected|Successfully installed|ERROR|error)" || true; } \
+		| cut -c1-100
 	touch $(STAMP)
 
 install: $(STAMP)

@@ -59,6 +59,7 @@ WORK = COURSE / ".grading"  # staged submissions and the workers' gradebooks
 COLLECT_NOTES = COURSE / collector.NOTES_FILE  # student id -> notes from collect --zip (not in the student's folder)
 STAGED = "staged"  # under WORK: nbgrader's submitted_directory while grading
 SOLUTION_NOTEBOOKS = REPO / "solutions" / "notebooks"
+DATASETS = REPO / "datasets"  # data the lessons use offline (the MNIST test split)
 CHECKS = COURSE / "linear_checks"  # the checks package (public checks, sandbox, runner): shipped to students
 HIDDEN_CHECKS = COURSE / "hidden_checks"  # never copied anywhere
 SUBMISSION_TIMEOUT = 900.0  # seconds for one student's checks, autograde and feedback together
@@ -130,9 +131,12 @@ def release(validate: bool = False) -> Path:
     shutil.rmtree(package)
     _make_stubs().write(package)
     # The lessons go with it, next to the package they import (not graded, not in source/:
-    # nbgrader would run them for every student).
+    # nbgrader would run them for every student), without the outputs JupyterLab saved.
     for lesson in sorted((REPO / "notebooks").glob("[0-9][0-9]_*.ipynb")):
-        shutil.copy2(lesson, RELEASE / lesson.name)
+        _write_clean_notebook(lesson, RELEASE / lesson.name)
+    (RELEASE / "README.md").write_text(student_readme(), encoding="utf-8")
+    if DATASETS.is_dir():  # the shipped MNIST test split, which load_digits() finds next to the package
+        shutil.copytree(DATASETS, RELEASE / DATASETS.name, dirs_exist_ok=True)
     problems = release_problems(RELEASE)
     if problems:
         raise SystemExit("the release is not fit for students:\n  " + "\n  ".join(problems))
@@ -143,6 +147,66 @@ def release(validate: bool = False) -> Path:
     say(f"release: {RELEASE.relative_to(REPO)} (graded notebook, lesson notebooks, linear_exercises/ stubs, "
         "public checks)")
     return RELEASE
+
+
+def _write_clean_notebook(source: Path, dest: Path) -> None:
+    """Copy a notebook without outputs, execution counts or saved widget state."""
+    import nbformat
+
+    nb = nbformat.read(source, as_version=4)
+    nb.metadata.pop("widgets", None)
+    for cell in nb.cells:
+        if cell.cell_type == "code":
+            cell.outputs, cell.execution_count = [], None
+    nbformat.write(nb, dest)
+
+
+def student_readme() -> str:
+    """README.md of the student folder: what to open, which files to edit, how to check and hand in."""
+    from linear_checks.exercises import EXERCISES
+
+    rows = "\n".join(f"| {e.number} | {e.title} | `linear_exercises/{e.module}` | `{e.key}` | {e.points} |"
+                     for e in EXERCISES)
+    lessons = sorted(p.name for p in (REPO / "notebooks").glob("[0-9][0-9]_*.ipynb"))
+    first = EXERCISES[0].key
+    return f"""# Linear layers in PyTorch: your course folder
+
+Everything for the course is in this folder. Work here and only here: the checks and
+the grader read the files of this folder.
+
+## 1. Open
+Start JupyterLab in this folder (`jupyter lab` in a terminal opened here, or open the
+folder in the JupyterLab your course gives you). Then work through the lessons in order,
+{lessons[0]} to {lessons[-1]}, and the graded assignment,
+`{NOTEBOOK}`. A lesson cell that needs an exercise you have not done yet says so in
+one line; the rest of the lesson runs (Run All reaches the end).
+
+## 2. Edit
+Your answers go in the files of `linear_exercises/` in this folder, not in the notebooks:
+
+| Exercise | Topic | File to edit | Check name | Points |
+|---|---|---|---|---|
+{rows}
+
+Total: {sum(e.points for e in EXERCISES)} points.
+
+## 3. Check
+After saving a file, check it; the checks always read the saved files afresh.
+- In a notebook: `from linear_exercises import check`, then `check("{first}")` for one
+  exercise or `check()` for all of them.
+- In a terminal opened in this folder: `python -m linear_exercises {first}` (or without a
+  name, for all).
+
+Both run the same public checks, with the same feedback, as the grader. The grader also
+runs hidden checks on inputs you have not seen: code that really does what the exercise
+asks passes them; code tuned to the public checks does not.
+
+## 4. Hand in
+Save every file, then submit the way your course says: the Assignments tab of JupyterLab
+(nbgrader) or an archive of this whole folder uploaded to your course site. The grader
+takes `{NOTEBOOK}` and the exercise files above from it; your feedback comes back as a
+web page with one line per check.
+"""
 
 
 def _hidden_check_files() -> list[Path]:
@@ -179,7 +243,9 @@ def release_problems(folder: Path) -> list[str]:
       not need to hold them to be one;
     - a copy of a reference solution file anywhere (by content);
     - nbgrader's solution or hidden-test markers in any file;
-    - compiled Python (*.pyc, __pycache__), which cannot be checked.
+    - compiled Python (*.pyc, __pycache__), which cannot be checked;
+    - a notebook with outputs (they may come from the reference solutions) and any text
+      that holds a path of this machine (the course folder or the home folder).
     """
     tools = _make_stubs()
     stubs = tools.build(folder)
@@ -210,6 +276,11 @@ def release_problems(folder: Path) -> list[str]:
             problems.append(f"{rel}: compiled Python (it cannot be checked for solution code)")
         elif any(marker in data for marker in MARKERS):
             problems.append(f"{rel}: contains a solution or hidden-test block")
+        elif path.suffix == ".ipynb" and _cells_with_outputs(data):
+            problems.append(f"{rel}: cells {_cells_with_outputs(data)} have outputs (clear them; they may come from "
+                            "the reference solutions)")
+        elif any(machine in data for machine in _machine_paths()):
+            problems.append(f"{rel}: holds a path of this machine")
         elif package_at is not None and path.suffix == ".py":
             key = "/".join(rel.parts[package_at + 1:])
             if key not in stubs:
@@ -217,6 +288,23 @@ def release_problems(folder: Path) -> list[str]:
             elif data.decode("utf-8", "replace") != stubs[key]:
                 problems.append(f"{rel}: differs from the generated stub (solution code?)")
     return problems
+
+
+def _cells_with_outputs(data: bytes) -> list[int]:
+    """Numbers of the code cells (from 0) of a notebook that hold outputs or execution counts."""
+    import nbformat
+
+    try:
+        nb = nbformat.reads(data.decode("utf-8"), as_version=4)
+    except Exception:  # not a readable notebook: reported as having outputs, to be looked at
+        return [-1]
+    return [i for i, cell in enumerate(nb.cells) if cell.cell_type == "code" and (cell.outputs or cell.execution_count)]
+
+
+def _machine_paths() -> list[bytes]:
+    """Paths of this machine that must not reach students: the course folder's parent and the home folder."""
+    paths = {str(REPO.parent), str(Path.home())}
+    return [p.encode() for p in paths if len(p) > 1]
 
 
 # -- solution notebooks -------------------------------------------------------------------

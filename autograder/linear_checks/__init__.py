@@ -19,12 +19,14 @@ _GRADED: dict = {}  # grade(): the results for the files as they were last check
 def check(exercise: str | None = None, package_root=None):
     """Run the public checks of one exercise (or all) on linear_exercises/ in package_root; print the feedback."""
     global _SANDBOX
-    from linear_checks.report import CheckSummary, format_report
+    from linear_checks.report import CheckSummary, checking_line, format_report
     from linear_checks.runner import default_sandbox, run_checks
 
     if _SANDBOX is None:
         _SANDBOX = default_sandbox()
-    results = run_checks([exercise] if exercise else None, package_root or _package_root(), sandbox=_SANDBOX)
+    root = Path(package_root or _package_root()).resolve()
+    print(checking_line(root))
+    results = run_checks([exercise] if exercise else None, root, sandbox=_SANDBOX)
     print(format_report(results), end="")
     if _SANDBOX.isolate:  # without one, the report's first line says so
         print(f"(Your code ran in a {_SANDBOX.level}.)")

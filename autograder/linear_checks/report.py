@@ -120,3 +120,14 @@ class CheckSummary:
 
     def __repr__(self) -> str:
         return f"{self.score:g} / {self.points:g} points"
+
+
+def checking_line(package_root: Path) -> str:
+    """Which copy of the exercises is being checked, as a student recognizes the folder."""
+    folder = Path(package_root).resolve() / "linear_exercises"
+    for base, prefix in ((Path.cwd(), ""), (Path.home(), "~/")):
+        try:
+            return f"Checking the files in {prefix}{folder.relative_to(base.resolve())}/"
+        except ValueError:
+            continue
+    return f"Checking the files in {folder}/"

@@ -31,7 +31,7 @@ import torch
 
 from linear_checks import student as student_api
 from linear_checks.exercises import EXERCISES, Exercise
-from linear_checks.report import CheckResult, CheckSummary, ExerciseResult, format_report
+from linear_checks.report import CheckResult, CheckSummary, ExerciseResult, checking_line, format_report
 from linear_checks.sandbox import Deadline, Ended, Sandbox, SandboxUnavailable
 from linear_checks.verdicts import CheckFailed, quote
 from linear_checks.wire import Raised, WireError
@@ -106,9 +106,14 @@ def _seed(seed: int, name: str) -> int:
     return int.from_bytes(hashlib.sha256(f"{seed}:{name}".encode()).digest()[:7], "big")
 
 
-def _import(sandbox: Sandbox, files: dict[str, bytes], exercise: Exercise):
-    """A fresh run with the exercise's module imported: (run, "") or (None, why it failed)."""
-    run = sandbox.run({exercise.module: files[exercise.module]}, exercise.module)  # this exercise's file only
+def _import(sandbox: Sandbox, files: dict[str, bytes], exercise: Exercise, support: dict[str, bytes] | None = None):
+    """A fresh run with the exercise's module imported: (run, "") or (None, why it failed).
+
+    The run holds this exercise's file only, plus the grader's own support files, if the
+    exercise's check module names some (SUPPORT_FILES: e.g. exercise 6 imports manual_linear,
+    and gets a grader-written one, so that it is graded on its own).
+    """
+    run = sandbox.run({**(support or {}), exercise.module: files[exercise.module]}, exercise.module)
     run.deadline = time.monotonic() + IMPORT_TIMEOUT
     where = f"linear_exercises/{exercise.module}"
     try:
@@ -138,7 +143,8 @@ def run_exercise(exercise: Exercise, files: dict[str, bytes], sandbox: Sandbox, 
         result.error = f"linear_exercises/{exercise.module} is larger than {MAX_FILE_BYTES // 1024} KiB."
         return result
     source = files[exercise.module].decode("utf-8", "replace")
-    gate = getattr(importlib.import_module(f"linear_checks.public.{exercise.key}"), "gate", None)
+    public = importlib.import_module(f"linear_checks.public.{exercise.key}")
+    gate, support = getattr(public, "gate", None), getattr(public, "SUPPORT_FILES", {})
     refused = gate(source) if gate else ""
     if refused:  # a rule read from the file itself (e.g. no library linear in exercise 1)
         result.error = refused
@@ -154,7 +160,7 @@ def run_exercise(exercise: Exercise, files: dict[str, bytes], sandbox: Sandbox, 
             result.checks.append(CheckResult(check.name, check.doc, False, f"Not run: {why}.", check.hidden))
             continue
         if run is None or run.closed:
-            run, why = _import(sandbox, files, exercise)
+            run, why = _import(sandbox, files, exercise, support)
             if run is None and not result.checks:  # the file cannot be imported at all
                 result.error = why
                 return result
@@ -242,6 +248,7 @@ def main(argv: list[str] | None = None, sandbox: Sandbox | None = None) -> int:
     except SandboxUnavailable:  # bubblewrap is there but cannot run here: process limits only (the report says so)
         sandbox = Sandbox(isolate=False)
     sandbox = sandbox or default_sandbox()
+    print(checking_line(args.package_root))
     try:
         results = run_checks(args.exercises or None, args.package_root, args.hidden, sandbox=sandbox)
     finally:

@@ -158,7 +158,7 @@ class Sandbox:
         if not self.isolate:  # a private folder on the machine's own /tmp
             self.own_dir = tempfile.mkdtemp(prefix="linear-checks-")
             config.update(run_dir=os.path.join(self.own_dir, "run"), wipe=[])
-        python = sys.executable
+        python = os.path.abspath(sys.executable)  # bwrap runs it from another folder
         code = Path(CODE_IN_SANDBOX) if self.isolate else HERE
         args = [python, "-I", "-S", "-B", str(code / "zygote.py"), str(child.fileno()), json.dumps(config)]
         env = {"PATH": "/usr/bin:/bin", "HOME": "/tmp", "LANG": "C.UTF-8", "MPLBACKEND": "Agg",
