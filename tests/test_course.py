@@ -6,6 +6,7 @@ import ast
 import os
 import subprocess
 import sys
+from pathlib import Path
 
 import nbformat
 import pytest
@@ -57,6 +58,14 @@ def test_students_keep_exactly_their_exercise_files(exercises):
 
 def test_release_has_stubs_public_checks_and_no_solutions(tmp_path, make_stubs):
     course = load_by_path("course_for_release_test", COURSE / "course.py").copy_course(tmp_path)
+    # JupyterLab autosaved a lesson after running it: outputs, a traceback with a path of this machine.
+    lesson = sorted((tmp_path / "notebooks").glob("0*.ipynb"))[0]
+    nb = nbformat.read(lesson, as_version=4)
+    code = next(c for c in nb.cells if c.cell_type == "code")
+    code.execution_count = 3
+    code.outputs = [nbformat.v4.new_output("error", ename="ValueError", evalue="boom",
+                                           traceback=[f"File {REPO}/solutions/linear_exercises/x.py"])]
+    nbformat.write(nb, lesson)
     env = {**os.environ, "PATH": os.pathsep.join([os.path.dirname(sys.executable), os.environ.get("PATH", "")])}
     proc = subprocess.run([sys.executable, str(course / "course.py"), "release"], env=env, capture_output=True,
                           text=True, timeout=300)
@@ -74,6 +83,22 @@ def test_release_has_stubs_public_checks_and_no_solutions(tmp_path, make_stubs):
     assert not [p for p in release.rglob("*.py") if p.read_bytes() in hidden]
     lessons = sorted(p.name for p in (REPO / "notebooks").glob("[0-9][0-9]_*.ipynb"))
     assert lessons and sorted(p.name for p in release.glob("[0-9][0-9]_*.ipynb")) == lessons
+    shipped_lesson = nbformat.read(release / lesson.name, as_version=4)
+    assert not any(c.get("outputs") or c.get("execution_count") for c in shipped_lesson.cells)
+    readme = (release / "README.md").read_text()
+    assert all(f"linear_exercises/{module}" in readme for module in _exercise_files())
+    assert "python -m linear_exercises" in readme and "check(" in readme
+    # What the release check says when such a notebook, or a machine path, gets in anyway.
+    nbformat.write(nb, release / lesson.name)
+    (release / "notes.txt").write_text(f"see {tmp_path}/solutions and {Path.home()}/notes")
+    problems = course_module.release_problems(release)
+    assert any(p.startswith(lesson.name) and "outputs" in p for p in problems), problems
+    assert any(p.startswith("notes.txt") and "path of this machine" in p for p in problems), problems
+
+
+def _exercise_files() -> set[str]:
+    return {e.module for e in load_by_path("exercise_table_for_readme", REPO / "solutions" / "linear_exercises"
+                                           / "exercises.py").EXERCISES}
 
 
 def test_the_graders_exercise_table_equals_the_solutions_one():
