@@ -11,7 +11,7 @@ EX ?=
 ALLOW_ROOT := $(if $(filter 0,$(shell id -u)),--allow-root,)
 
 .PHONY: help install lab test test-fast check stubs stubs-check bench bench-grading clean \
-	release solutions publish collect autograde feedback export grade
+	release solutions publish collect students autograde feedback export grade
 
 help:
 	@echo "make lab          create the environment if needed and start JupyterLab on the course"
@@ -25,6 +25,7 @@ help:
 	@echo "make solutions    executed solution notebooks in solutions/notebooks/"
 	@echo "make publish      put the release into nbgrader's exchange (NBGRADER_EXCHANGE=dir)"
 	@echo "make collect      collect submissions (ZIP=folder for an LMS download, else nbgrader's exchange)"
+	@echo "make students CLASS_LIST=file.csv   names for formgrader (CSV: id,first_name,last_name,email)"
 	@echo "make autograde    grade every submission in parallel (JOBS=n), with feedback"
 	@echo "make export       autograder/grades.csv and grades_by_exercise.csv"
 	@echo "make grade        autograde + export"
@@ -46,8 +47,9 @@ $(STAMP): pyproject.toml
 
 install: $(STAMP)
 
+# The environment's bin/ first on PATH: nbgrader's formgrader runs tools from it (alembic).
 lab: $(STAMP)
-	$(BIN)/jupyter lab --ip 127.0.0.1 --port $(PORT) $(ALLOW_ROOT) \
+	PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/jupyter lab --ip 127.0.0.1 --port $(PORT) $(ALLOW_ROOT) \
 		--ServerApp.root_dir="$(CURDIR)" --LabApp.default_url=/lab/tree/notebooks
 
 test: $(STAMP)
@@ -80,6 +82,11 @@ solutions: $(STAMP)
 
 publish: $(STAMP)
 	$(COURSE) publish
+
+CLASS_LIST ?=
+students: $(STAMP)
+	@test -n "$(CLASS_LIST)" || { echo "usage: make students CLASS_LIST=class.csv (columns id,first_name,last_name,email)"; exit 2; }
+	$(COURSE) students "$(CLASS_LIST)"
 
 collect: $(STAMP)
 	$(COURSE) collect $(if $(ZIP),--zip "$(ZIP)",)

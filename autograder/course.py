@@ -19,7 +19,7 @@ student at a time by worker processes (one per core by default). Each worker imp
 nbgrader once and keeps its own copy of the gradebook; the copies are merged into
 autograder/gradebook.db at the end, so nbgrader's export, formgrader and feedback see
 every grade. Before grading, every submission is staged: only the notebook and the
-five exercise files are taken (files a student added are left out), an unreadable or
+exercise files are taken (files a student added are left out), an unreadable or
 missing notebook is replaced by the released one and a missing exercise file by its
 stub, and what was done is written at the top of the notebook, where the feedback shows it.
 """
@@ -662,7 +662,12 @@ def autograde(students: list[str] | None, jobs: int, isolate: bool = True) -> li
 
 
 def _merge(workers: list[Worker]) -> None:
-    """Copy every graded submission from the workers' gradebooks into gradebook.db."""
+    """Copy every graded submission from the workers' gradebooks into gradebook.db.
+
+    A student already in gradebook.db keeps their row (names from a class list imported
+    with `make students CLASS_LIST=file.csv`); a new student is named by their id, so that
+    formgrader shows the id rather than "None, None".
+    """
     from nbgrader.api import Gradebook, MissingEntry
 
     with Gradebook(f"sqlite:///{GRADEBOOK}") as gb:
@@ -679,7 +684,9 @@ def _merge(workers: list[Worker]) -> None:
                 continue
             con.execute("ATTACH DATABASE ? AS w", (str(w.db),))
             marks = ",".join("?" * len(w.students))
-            con.execute(f"INSERT OR REPLACE INTO student SELECT * FROM w.student WHERE id IN ({marks})", w.students)
+            con.execute(f"INSERT OR IGNORE INTO student SELECT * FROM w.student WHERE id IN ({marks})", w.students)
+            con.execute(f"""UPDATE student SET last_name = id, first_name = '' WHERE id IN ({marks})
+                            AND last_name IS NULL AND first_name IS NULL""", w.students)
             con.execute(f"""INSERT INTO submitted_assignment SELECT * FROM w.submitted_assignment
                             WHERE student_id IN ({marks})""", w.students)
             con.execute(f"""INSERT INTO submitted_notebook SELECT * FROM w.submitted_notebook WHERE assignment_id IN
@@ -692,6 +699,31 @@ def _merge(workers: list[Worker]) -> None:
             con.execute("DETACH DATABASE w")
     finally:
         con.close()
+
+
+def import_students(class_list: Path) -> int:
+    """Add or update the students of a class list (CSV: id, first_name, last_name, email) in gradebook.db.
+
+    formgrader shows their names; grades and exports use the id. Returns how many rows were read.
+    """
+    import csv
+
+    from nbgrader.api import Gradebook
+
+    with open(class_list, newline="", encoding="utf-8-sig") as f:
+        rows = list(csv.DictReader(f))
+    if not rows or "id" not in rows[0]:
+        raise SystemExit(f"{class_list}: expected a CSV file with a header line: id,first_name,last_name,email")
+    with Gradebook(f"sqlite:///{GRADEBOOK}") as gb:
+        for number, row in enumerate(rows, start=2):
+            student = (row.get("id") or "").strip()
+            if len(student) > 100 or not collector.STUDENT_ID.fullmatch(student):
+                raise SystemExit(f"{class_list}, line {number}: {student!r} is not a student id "
+                                 "(letters, digits, '.', '@' and '-')")
+            gb.update_or_create_student(student, **{k: (row.get(k) or "").strip() or None
+                                                    for k in ("first_name", "last_name", "email")})
+    say(f"students: {len(rows)} from {class_list} in {GRADEBOOK.relative_to(REPO)}")
+    return len(rows)
 
 
 def _zero_rows(failed: list[dict]) -> None:
@@ -781,6 +813,8 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--jobs", type=int, default=os.cpu_count() or 1)
     p.add_argument("--no-sandbox", action="store_true",
                    help="run student code without bubblewrap (not recommended; every feedback file says so)")
+    p = sub.add_parser("students", help="import a class list (CSV: id,first_name,last_name,email) for formgrader")
+    p.add_argument("class_list", type=Path)
     sub.add_parser("feedback", help="HTML feedback per student")
     sub.add_parser("export", help="grades.csv and grades_by_exercise.csv")
     p = sub.add_parser("_worker")
@@ -798,6 +832,8 @@ def main(argv: list[str] | None = None) -> int:
     elif args.command == "autograde":
         results = autograde(args.student, args.jobs, isolate=not args.no_sandbox)
         return 0 if all(r["success"] for r in results) else 1
+    elif args.command == "students":
+        import_students(args.class_list)
     elif args.command == "feedback":
         feedback()
     elif args.command == "export":

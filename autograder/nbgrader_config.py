@@ -27,9 +27,12 @@ c.CourseDirectory.course_id = "linear-layers"
 # Hidden checks are read from here at autograde time only (NBGRADER_EXECUTION=autograde).
 os.environ.setdefault("LINEAR_HIDDEN_CHECKS", str(COURSE / "hidden_checks"))
 
-# nbgrader's exchange (release_assignment / fetch_assignment / submit / collect) on a
-# shared machine; NBGRADER_EXCHANGE moves it (students need the same setting).
-c.Exchange.root = os.environ.get("NBGRADER_EXCHANGE", "/srv/nbgrader/exchange")
+# nbgrader's exchange (release_assignment / fetch_assignment / submit / collect): where
+# NBGRADER_EXCHANGE says (students need the same setting), else nbgrader's usual folder on
+# a shared machine when it exists, else a folder of this course (one machine, one user).
+SHARED_EXCHANGE = "/srv/nbgrader/exchange"
+c.Exchange.root = os.environ.get("NBGRADER_EXCHANGE") or (
+    SHARED_EXCHANGE if os.path.isdir(SHARED_EXCHANGE) else str(COURSE / "exchange"))
 
 # Students hand in the notebook and their exercise files: keep those, restore the rest
 # (the package's other files, the shipped checks) from source/.
