@@ -124,3 +124,19 @@ def test_feedback_says_when_code_ran_without_a_sandbox():
     boxed = ExerciseResult("param_count", "Exercise 2 (param_count)", 2, sandbox="bubblewrap sandbox (no network)")
     assert format_report([plain]).startswith("Note: your code ran with no sandbox")
     assert "sandbox" not in format_report([boxed])
+
+
+def test_class_list_names_students_for_formgrader(tmp_path):
+    course_dir = load_by_path("course_for_class_list", COURSE / "course.py").copy_course(tmp_path)
+    course = load_by_path("course_for_class_list_copy", course_dir / "course.py")
+    (tmp_path / "class.csv").write_text("id,first_name,last_name,email\nada,Ada,Lovelace,ada@example.org\nbob,,,\n")
+    assert course.import_students(tmp_path / "class.csv") == 2
+    from nbgrader.api import Gradebook
+
+    with Gradebook(f"sqlite:///{course.GRADEBOOK}") as gb:
+        ada, bob = gb.find_student("ada"), gb.find_student("bob")
+        assert (ada.first_name, ada.last_name, ada.email) == ("Ada", "Lovelace", "ada@example.org")
+        assert (bob.first_name, bob.last_name) == (None, None)
+    (tmp_path / "bad.csv").write_text("id,first_name\n../eve,Eve\n")
+    with pytest.raises(SystemExit, match="line 2"):
+        course.import_students(tmp_path / "bad.csv")
