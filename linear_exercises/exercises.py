@@ -31,6 +31,7 @@ EXERCISES: tuple[Exercise, ...] = (
     Exercise(3, "init", "initialization.py", "Initialization schemes", 3),
     Exercise(4, "weight_viz", "weight_viz.py", "Weight visualization", 3),
     Exercise(5, "low_rank", "low_rank.py", "Low-rank linear layer", 3),
+    Exercise(6, "backward", "backward.py", "Backward pass", 4),
 )
 
 BY_KEY: dict[str, Exercise] = {e.key: e for e in EXERCISES}

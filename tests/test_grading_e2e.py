@@ -32,8 +32,9 @@ from test_wrong_implementations import _declared
 pytestmark = pytest.mark.slow
 
 EXERCISE_FILES = {"manual_linear": "manual_linear.py", "param_count": "param_count.py",
-                  "init": "initialization.py", "weight_viz": "weight_viz.py", "low_rank": "low_rank.py"}
-POINTS = {"manual_linear": 4, "param_count": 2, "init": 3, "weight_viz": 3, "low_rank": 3}
+                  "init": "initialization.py", "weight_viz": "weight_viz.py", "low_rank": "low_rank.py",
+                  "backward": "backward.py"}
+POINTS = {"manual_linear": 4, "param_count": 2, "init": 3, "weight_viz": 3, "low_rank": 3, "backward": 4}
 SOLUTION = REPO / "solutions" / "linear_exercises"
 
 

@@ -79,7 +79,7 @@ def secrets(stubs) -> dict:
             distinctive = {line for line in block if len(line) >= 16 and line not in student_facing}
             assert distinctive, f"{path.name}: no solution line to look for"
             solution_lines[path.name] = distinctive
-    assert len(solution_lines) == 5, solution_lines.keys()
+    assert len(solution_lines) == 6, solution_lines.keys()
     hidden = _files(HIDDEN_DIRS, hidden=True)
     assert hidden
     # The hidden checks' function definitions that students never see.
@@ -249,7 +249,7 @@ def test_missing_file_is_staged_as_the_generated_stub(after, tmp_path, stubs):
     (handed_in / "linear_exercises" / "param_count.py").write_text(mine)
     staged = course.stage("alice")
     assert (staged / "linear_exercises" / "param_count.py").read_text() == mine
-    for name in ("manual_linear.py", "initialization.py", "weight_viz.py", "low_rank.py"):
+    for name in ("manual_linear.py", "initialization.py", "weight_viz.py", "low_rank.py", "backward.py"):
         assert (staged / "linear_exercises" / name).read_text() == stubs[name], f"{name} was not staged as the stub"
 
 

@@ -143,7 +143,13 @@ class Evaluator:
         return out
 
     def op_grad(self, request: dict):
-        """y = target(*args); backpropagate sum(y * upstream); the gradients of the args and parameters."""
+        """y = target(*args); backpropagate sum(y * upstream); the gradients of the args and parameters.
+
+        With "change_in_place": i, argument i gets 1 added in place (under no_grad) between the
+        forward and the backward pass, as a careless caller might: autograd then raises its
+        version-counter error for every tensor that was saved with ctx.save_for_backward.
+        The answer also names the class of y.grad_fn ("grad_fn"), e.g. "LinearFunctionBackward".
+        """
         torch = self.torch
         fn = self.target(request)
         args, kwargs = self.args(request)
@@ -152,14 +158,19 @@ class Evaluator:
         if not isinstance(y, torch.Tensor):
             raise TypeError(f"expected a tensor, got {type(y).__name__}")
         if not y.requires_grad:
-            return {"output": y, "connected": False, "grads": [], "parameters": {}}
+            return {"output": y, "connected": False, "grads": [], "parameters": {}, "grad_fn": None}
+        grad_fn = type(y.grad_fn).__name__ if y.grad_fn is not None else None
+        changed = request.get("change_in_place")
+        if type(changed) is int and 0 <= changed < len(args) and isinstance(args[changed], torch.Tensor):
+            with torch.no_grad():
+                args[changed].add_(1.0)
         (y * upstream).sum().backward()
         grads = [a.grad if isinstance(a, torch.Tensor) and a.requires_grad else None for a in args]
         params = {}
         owner = fn if isinstance(fn, torch.nn.Module) else getattr(fn, "__self__", None)
         if isinstance(owner, torch.nn.Module):
             params = {name: p.grad for name, p in owner.named_parameters()}
-        return {"output": y, "connected": True, "grads": grads, "parameters": params}
+        return {"output": y, "connected": True, "grads": grads, "parameters": params, "grad_fn": grad_fn}
 
     def op_figure(self, request: dict):
         """What a matplotlib Figure shows: per axes its title and its images' data, colour limits and colormap.

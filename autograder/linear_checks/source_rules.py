@@ -70,3 +70,72 @@ def library_linear_routes(source: str, filename: str) -> list[str]:
                     flag(node, f"{name}() with the name {ast.unparse(key) if key is not None else '?'}")
     unique = list(dict.fromkeys(found))
     return unique
+
+
+# -- exercise 6: gradients by hand, not by autograd ------------------------------------------------
+# Names that make autograd compute a gradient (torch.autograd.grad, torch.func.vjp, ...).
+AUTOGRAD_CALLS = {"grad", "backward", "vjp", "jvp", "jacobian", "hessian", "hvp", "vhp", "jacrev", "jacfwd",
+                  "grad_and_value", "functional", "forward_ad"}
+AUTOGRAD_HOMES = {"autograd", "func", "functorch", "functional", "forward_ad"}  # where those names live
+ENGINE = {"_execution_engine", "run_backward", "_engine_run_backward", "_functorch"}
+
+
+def autograd_routes(source: str, filename: str) -> list[str]:
+    """Where a file asks autograd for gradients, e.g. "line 9: torch.autograd.grad"; [] when none.
+
+    Exercise 6 asks for linear_backward's gradients written with tensor operations. Refused,
+    anywhere in the file: any `.backward` (y.backward(), torch.autograd.backward; defining
+    a method named backward is fine), autograd's gradient functions reached through
+    torch.autograd, torch.autograd.functional, torch.autograd.forward_ad, torch.func or
+    functorch (grad, vjp, jacobian, ...: as attributes or imported names), any use of
+    torch.func or functorch, autograd's engine (_execution_engine, run_backward), and the
+    same ways to hide a name as in exercise 1 (eval, exec, __import__, importlib,
+    getattr with a computed name, torch._C, torch.ops, ...). Allowed: torch.autograd.Function,
+    ctx.save_for_backward / ctx.saved_tensors, torch.no_grad, torch.autograd.gradcheck.
+    """
+    try:
+        tree = ast.parse(source, filename)
+    except SyntaxError:
+        return []  # the import check reports it
+    found: list[str] = []
+
+    def flag(node, what: str) -> None:
+        found.append(f"line {node.lineno}: {what}")
+
+    def home(node) -> str:
+        """The last name of what an attribute is read from: "autograd" for torch.autograd.grad."""
+        base = node.value
+        return base.id if isinstance(base, ast.Name) else base.attr if isinstance(base, ast.Attribute) else ""
+
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Attribute):
+            if node.attr == "backward" or node.attr in ENGINE or node.attr in LOW_LEVEL:
+                flag(node, ast.unparse(node))
+            elif node.attr in AUTOGRAD_CALLS and home(node) in AUTOGRAD_HOMES:
+                flag(node, ast.unparse(node))
+            elif node.attr in ("func", "functorch") and home(node) == "torch":
+                flag(node, ast.unparse(node))
+        elif isinstance(node, ast.Name):
+            if node.id in DYNAMIC or node.id in LOW_LEVEL or node.id == "functorch":
+                flag(node, node.id)
+        elif isinstance(node, (ast.Import, ast.ImportFrom)):
+            module = getattr(node, "module", None) or ""
+            parts = module.split(".")
+            for alias in node.names:
+                full = f"{module}.{alias.name}" if module else alias.name
+                names = full.split(".")
+                from_autograd = bool(set(parts) & AUTOGRAD_HOMES - {"functional"}) or "autograd" in names
+                if names[0] == "functorch" or names[:2] == ["torch", "func"] or names[0] in (
+                        "importlib", "operator", "ctypes", "builtins") or any(n in LOW_LEVEL | ENGINE for n in names) \
+                        or (from_autograd and (set(names) & AUTOGRAD_CALLS)):
+                    flag(node, f"import of {full}")
+        elif isinstance(node, ast.Call):
+            func = node.func
+            name = func.id if isinstance(func, ast.Name) else func.attr if isinstance(func, ast.Attribute) else ""
+            if name in ATTR_FUNCS:
+                key = node.args[1] if name not in ("attrgetter", "methodcaller") and len(node.args) > 1 else (
+                    node.args[0] if node.args else None)
+                if not (isinstance(key, ast.Constant) and isinstance(key.value, str)) or \
+                        key.value in AUTOGRAD_CALLS | ENGINE | LOW_LEVEL:
+                    flag(node, f"{name}() with the name {ast.unparse(key) if key is not None else '?'}")
+    return list(dict.fromkeys(found))

@@ -96,14 +96,22 @@ def call_spied(fn: Remote, *args, **kwargs) -> tuple[object, list[str]]:
     return answer["value"], [str(n) for n in answer["called"]]
 
 
-def backward(fn: Remote, *args, upstream: torch.Tensor, **kwargs) -> dict:
+def backward(fn: Remote, *args, upstream: torch.Tensor, change_in_place: int | None = None, **kwargs) -> dict:
     """y = fn(*args) in the sandbox, then sum(y * upstream).backward() there.
 
     Returns {"output": y, "connected": whether y required grad, "grads": one per
-    argument (None where none came back), "parameters": {name: grad} when fn is a module}.
+    argument (None where none came back), "parameters": {name: grad} when fn is a module,
+    "grad_fn": the class name of y.grad_fn (e.g. "LinearFunctionBackward"), or None}.
+    change_in_place=i adds 1 in place to argument i between forward and backward (exercise 6:
+    a Function that kept its inputs with ctx.save_for_backward makes backward raise then).
+    Works with a torch.autograd.Function too: backward(student.LinearFunction.apply, x, w, b, ...).
+    Only plain data crosses: the tensors, the index and, back, tensors and names.
     """
-    return fn._ask({"op": "grad", "args": _to_wire(list(args)), "kwargs": _to_wire(kwargs)["$d"],
-                    "upstream": wire.encode(upstream.detach(), torch)})
+    request = {"op": "grad", "args": _to_wire(list(args)), "kwargs": _to_wire(kwargs)["$d"],
+               "upstream": wire.encode(upstream.detach(), torch)}
+    if change_in_place is not None:
+        request["change_in_place"] = int(change_in_place)
+    return fn._ask(request)
 
 
 def figure(fig: Remote, render: bool = False, dpi: float | None = None) -> dict:

@@ -6,6 +6,7 @@ Exercises (edit these files; check them with check("manual_linear") or check()):
     3. initialization.py  init_linear_ (and init_model_)
     4. weight_viz.py      weight_grid, plot_weight_templates
     5. low_rank.py        LowRankLinear
+    6. backward.py        linear_backward, LinearFunction
 Provided helpers: data.py (load_digits), training.py (train, accuracy, make_mlp),
 needs.py (needs: lesson cells that wait for an exercise let Run All go on).
 """
@@ -25,6 +26,7 @@ _EXPORTS = {
     "initialization": ("SCHEMES", "init_linear_", "init_model_"),
     "weight_viz": ("weight_grid", "plot_weight_templates"),
     "low_rank": ("LowRankLinear",),
+    "backward": ("linear_backward", "LinearFunction"),
 }
 IMPORT_ERRORS: dict[str, BaseException] = {}
 for _module, _names in _EXPORTS.items():
@@ -38,6 +40,7 @@ for _module, _names in _EXPORTS.items():
 
 __all__ = [
     "EXERCISES",
+    "LinearFunction",
     "SCHEMES",
     "LowRankLinear",
     "ManualLinear",
@@ -46,6 +49,7 @@ __all__ = [
     "count_parameters",
     "init_linear_",
     "init_model_",
+    "linear_backward",
     "linear_param_count",
     "manual_linear",
     "needs",

@@ -13,9 +13,10 @@ Any other error (a bug in a solution being written) is raised as usual, tracebac
 
 from __future__ import annotations
 
+import re
 from contextlib import contextmanager
 
-from .exercises import get
+from .exercises import BY_KEY, Exercise, get
 
 
 class NotDone(NotImplementedError):
@@ -29,10 +30,18 @@ def needs(exercise: str, shows: str):
     where = f"linear_exercises/{entry.module}"
     try:
         yield
-    except NotImplementedError:
-        print(f"⏸ {entry.label} is not done yet ({where}). Once it is, this cell shows {shows}.")
+    except NotImplementedError as error:
+        blocking = _named_exercise(str(error)) or entry  # a stub names its exercise: exercise 6 may wait on 1
+        print(f"⏸ {blocking.label} is not done yet (linear_exercises/{blocking.module}). "
+              f"Once it is, this cell shows {shows}.")
     except ImportError as error:
         if getattr(error, "name", None) != "linear_exercises":
             raise
         print(f"⏸ {where} does not import (its error is printed where linear_exercises was imported): "
               f"fix it and run this cell again. Once it works, this cell shows {shows}.")
+
+
+def _named_exercise(message: str) -> Exercise | None:
+    """The exercise a stub's message names ("Exercise 1 (manual_linear): implement ..."), if any."""
+    found = re.match(r"Exercise \d+ \((\w+)\)", message)
+    return BY_KEY.get(found.group(1)) if found else None

@@ -1,0 +1,10 @@
+"""The weight gradient written as x.T @ grad_out: (in_features, out_features), the transpose of the weight."""
+TARGET, MUST_MENTION = "backward.py", "x.T @ grad_out (the weight gradient transposed)"
+
+_reference_backward = linear_backward
+
+
+def linear_backward(grad_out, x, weight, bias=True):
+    grad_x, _, grad_bias = _reference_backward(grad_out, x, weight, bias)  # the shapes are checked there
+    rows, grad_rows = x.reshape(-1, weight.shape[1]), grad_out.reshape(-1, weight.shape[0])
+    return grad_x, rows.T @ grad_rows, grad_bias
