@@ -2,12 +2,19 @@
 
 Prints one table and writes it as JSON to bench-results/ (gitignored). Every figure is
 a median over repeats; where there is a baseline, the ratio is measured in the same
-run. This is not a test: nothing here asserts a time. Runs on the CPU everywhere, and
-adds the same PyTorch figures on a GPU when one is present.
+run (the PyTorch rivals in turns, A B A B ..., with linear_exercises.timing, the code
+notebook 08 uses) and computed from the medians. This is not a test: nothing here
+asserts a time. Runs on the CPU everywhere, with a fixed, printed number of PyTorch
+threads, and adds the same PyTorch figures on a GPU when one is present (synchronizing
+before every clock reading). The torch section includes a roofline: the memory
+bandwidth (reading a 128 MB tensor; a copy too), the peak (square matmuls), and for
+nn.Linear(1000, 1000) at each batch size its arithmetic intensity and the fraction of
+the roofline it attains.
 
     python benchmarks/bench.py                  # everything
     python benchmarks/bench.py --only torch     # sections: torch, startup, selfcheck, notebooks, grading
     python benchmarks/bench.py --quick          # fewer repeats
+    python benchmarks/bench.py --threads 1      # PyTorch CPU threads (default: PyTorch's own choice)
 """
 
 from __future__ import annotations
@@ -28,6 +35,7 @@ RESULTS = REPO / "bench-results"
 sys.path.insert(0, str(SOLUTIONS))  # benchmark the reference solutions
 
 ROWS: list[dict] = []
+ROOFLINE: dict[str, dict] = {}  # device -> bandwidth, peak and the layer's points
 
 
 def row(section: str, name: str, value: float, unit: str, baseline: float | None = None,
@@ -52,20 +60,6 @@ def median_time(fn, repeats: int, inner: int = 1) -> float:
     return statistics.median(samples)
 
 
-def interleaved(fns: dict, repeats: int, inner: int) -> dict[str, float]:
-    """Median times of several functions measured in alternation, so drift hits all alike."""
-    for fn in fns.values():
-        fn()
-    samples = {k: [] for k in fns}
-    for _ in range(repeats):
-        for k, fn in fns.items():
-            start = time.perf_counter()
-            for _ in range(inner):
-                fn()
-            samples[k].append((time.perf_counter() - start) / inner)
-    return {k: statistics.median(v) for k, v in samples.items()}
-
-
 # --------------------------------------------------------------------------- torch
 def bench_torch(quick: bool, device: str) -> None:
     import torch
@@ -73,17 +67,18 @@ def bench_torch(quick: bool, device: str) -> None:
     from torch import nn
 
     from linear_exercises import LowRankLinear, manual_linear
+    from linear_exercises.timing import (linear_bytes, linear_flops, measure_bandwidth, speed_text,
+                                         time_in_turns)
 
     sec = "torch" if device == "cpu" else f"torch-{device}"
-    sync = torch.cuda.synchronize if device == "cuda" else (lambda: None)
-    reps = 7 if quick else 21
+    # GPU calls return before their work is done: wait for the device before every clock reading.
+    sync = torch.cuda.synchronize if device == "cuda" else None
+    rounds = 7 if quick else 21
+    budget = 0.005 if quick else 0.01  # seconds of calls in a row per sample
     torch.manual_seed(0)
 
-    def timed(f):
-        def g():
-            f()
-            sync()
-        return g
+    def in_turns(fns):
+        return time_in_turns(fns, rounds=rounds, budget=budget, sync=sync)
 
     # manual_linear vs F.linear
     for shape, n, m in [((64, 784), 784, 256), ((512, 1024), 1024, 1024), ((32, 128, 512), 512, 512)]:
@@ -91,11 +86,11 @@ def bench_torch(quick: bool, device: str) -> None:
         w = torch.randn(m, n, device=device)
         b = torch.randn(m, device=device)
         for bias in (b, None):
-            inner = max(1, int(2e8 / (2 * x.numel() * m)))
-            t = interleaved({"F.linear": timed(lambda: F.linear(x, w, bias)),
-                             "manual": timed(lambda: manual_linear(x, w, bias))}, reps, inner)
+            t = in_turns({"F.linear": lambda: F.linear(x, w, bias),
+                          "manual": lambda: manual_linear(x, w, bias)})
             label = f"manual_linear / F.linear {tuple(shape)}x({m},{n}) {'bias' if bias is not None else 'no bias'}"
-            row(sec, label, t["manual"] * 1e6, "us", t["F.linear"] * 1e6, "aim: within 5%")
+            row(sec, label, t["manual"].median * 1e6, "us", t["F.linear"].median * 1e6,
+                f"aim: within 5%; IQR {t['manual'].iqr * 1e6:.1f} vs {t['F.linear'].iqr * 1e6:.1f} us")
 
     # LowRankLinear(1000, 1000, 64) vs nn.Linear(1000, 1000)
     full = nn.Linear(1000, 1000).to(device)
@@ -106,29 +101,73 @@ def bench_torch(quick: bool, device: str) -> None:
     row(sec, "multiply-add (FLOP) ratio Linear / LowRank(64)", flop_ratio, "x", note="10^6 / (2 x 64,000)")
     for batch in ([1, 64, 512] if quick else [1, 16, 64, 256, 1024]):
         x = torch.randn(batch, 1000, device=device)
-        inner = max(1, int(64 / batch))
         with torch.no_grad():
-            t = interleaved({"full": timed(lambda: full(x)), "low": timed(lambda: low(x))}, reps, inner)
-        row(sec, f"forward speed-up LowRank(64) vs Linear, batch {batch}", t["full"] / t["low"], "x",
-            note=f"full {t['full'] * 1e6:.0f} us, low-rank {t['low'] * 1e6:.0f} us; FLOP ratio {flop_ratio:.1f}x")
+            t = in_turns({"full": lambda: full(x), "low": lambda: low(x)})
+        speedup = t["full"].median / t["low"].median
+        row(sec, f"forward speed-up LowRank(64) vs Linear, batch {batch}", speedup, "x",
+            note=f"{speed_text(speedup)}; medians full {t['full'].median * 1e6:.0f} us "
+                 f"(IQR {t['full'].iqr * 1e6:.0f}), low-rank {t['low'].median * 1e6:.0f} us "
+                 f"(IQR {t['low'].iqr * 1e6:.0f}); FLOP ratio {flop_ratio:.1f}x")
         xg = x.clone().requires_grad_(True)
-        t = interleaved({"full": timed(lambda: full(xg).sum().backward()),
-                         "low": timed(lambda: low(xg).sum().backward())}, reps, inner)
-        row(sec, f"forward+backward speed-up LowRank(64) vs Linear, batch {batch}", t["full"] / t["low"], "x")
+        t = in_turns({"full": lambda: full(xg).sum().backward(), "low": lambda: low(xg).sum().backward()})
+        speedup = t["full"].median / t["low"].median
+        row(sec, f"forward+backward speed-up LowRank(64) vs Linear, batch {batch}", speedup, "x",
+            note=speed_text(speedup))
 
-    # achieved GFLOP/s of nn.Linear vs this machine's peak (large square matmul)
-    size = 2048 if device == "cpu" else 8192
-    a, c = torch.randn(size, size, device=device), torch.randn(size, size, device=device)
-    t_peak = median_time(timed(lambda: a @ c), 5 if quick else 9)
-    peak = 2 * size ** 3 / t_peak / 1e9
-    row(sec, f"peak: {size}x{size} matmul", peak, "GFLOP/s")
+    # Roofline: memory bandwidth, peak, and where nn.Linear(1000, 1000) lands at each batch size
+    bw = measure_bandwidth(128, rounds=rounds, device=device, sync=sync)
+    bandwidth = max(bw["read"], bw["copy"])  # both are rates the memory delivers: the roof is the faster
+    row(sec, "memory bandwidth: read (sum of a 128 MB float32 tensor)", bw["read"], "GB/s",
+        note=f"IQR {bw['read_iqr']:.1f} GB/s")
+    row(sec, "memory bandwidth: copy of 128 MB (read + write counted)", bw["copy"], "GB/s",
+        note=f"IQR {bw['copy_iqr']:.1f} GB/s")
+    row(sec, "memory roof of the roofline: the faster of the two", bandwidth, "GB/s")
+    # The peak (square matmuls) and the layer's batch sizes are timed together, in turns,
+    # so that both see the same machine, busy or not.
+    sizes = (256, 512, 1024) if device == "cpu" else (2048, 4096, 8192)
+    squares = {s: (torch.randn(s, s, device=device), torch.randn(s, s, device=device)) for s in sizes}
+    n = m = 1000
+    layer = nn.Linear(n, m).to(device)
+    batches = [1, 4, 16, 64, 256, 1024]
+    inputs = {bs: torch.randn(bs, n, device=device) for bs in batches}
+    rivals = {f"square {s}": (lambda a=a, b=b: a @ b) for s, (a, b) in squares.items()}
+    rivals.update({bs: (lambda bs=bs: layer(inputs[bs])) for bs in batches})
+    with torch.no_grad():
+        t = in_turns(rivals)
+    rates = {f"square {s}": 2 * s**3 / t[f"square {s}"].median / 1e9 for s in sizes}
+    rates.update({f"layer batch {bs}": linear_flops(bs, n, m) / t[bs].median / 1e9 for bs in batches})
+    # The peak is the best median rate of all these products, so no fraction of it exceeds 1.
+    peak_by = max(rates, key=rates.get)
+    peak = rates[peak_by]
+    row(sec, f"peak: best median rate, square matmuls {sizes} and the layer below", peak, "GFLOP/s",
+        note=f"set by {peak_by}; " + ", ".join(f"{k}: {r:.0f}" for k, r in rates.items() if k.startswith("square")))
+    ridge = peak / bandwidth
+    row(sec, "ridge point: peak / bandwidth", ridge, "FLOP/B",
+        note="below it a layer is limited by memory, above it by arithmetic")
+    points = []
+    for bs in batches:
+        intensity = linear_flops(bs, n, m) / linear_bytes(bs, n, m)
+        attained = linear_flops(bs, n, m) / t[bs].median / 1e9
+        attainable = min(peak, intensity * bandwidth)
+        points.append({"batch": bs, "intensity_flop_per_byte": intensity, "attained_gflops": attained,
+                       "attainable_gflops": attainable, "attained_fraction": attained / attainable,
+                       "fraction_of_peak": attained / peak, "median_s": t[bs].median, "iqr_s": t[bs].iqr})
+        noise = " (above 1: noise, or the weight came from cache)" if attained > attainable else ""
+        row(sec, f"roofline Linear(1000,1000) batch {bs}: intensity {intensity:.2f} FLOP/B", attained, "GFLOP/s",
+            attainable, f"ratio = attained fraction of min(peak, intensity x bandwidth){noise}")
+    ROOFLINE[device] = {"bandwidth_gbs": bandwidth, "read_bandwidth_gbs": bw["read"],
+                        "copy_bandwidth_gbs": bw["copy"], "peak_gflops": peak, "peak_set_by": peak_by,
+                        "rates_gflops": rates, "ridge_flop_per_byte": ridge, "layer": "nn.Linear(1000, 1000) forward", "points": points}
+
+    # achieved GFLOP/s of nn.Linear against the peak measured above
     for batch, n, m in [(64, 784, 256), (256, 1024, 1024), (1024, 4096, 4096)]:
         layer = nn.Linear(n, m).to(device)
         x = torch.randn(batch, n, device=device)
         with torch.no_grad():
-            t = median_time(timed(lambda: layer(x)), reps, max(1, int(2e8 / (2 * batch * n * m))))
-        row(sec, f"nn.Linear({n}, {m}) forward, batch {batch}", 2 * batch * n * m / t / 1e9, "GFLOP/s", peak,
-            "ratio = share of the peak")
+            t = in_turns({"layer": lambda: layer(x)})["layer"]
+        gflops = 2 * batch * n * m / t.median / 1e9
+        row(sec, f"nn.Linear({n}, {m}) forward, batch {batch}", gflops, "GFLOP/s", peak,
+            "ratio = share of the measured peak" + (" (above 1: noise in either figure)" if gflops > peak else ""))
 
     # activation memory: what autograd keeps for backward, measured vs the formula
     if device == "cpu":
@@ -216,17 +255,24 @@ def main(argv=None) -> int:
     parser.add_argument("--only", nargs="*", default=None,
                         help="sections to run: torch startup selfcheck notebooks grading")
     parser.add_argument("--quick", action="store_true")
+    parser.add_argument("--threads", type=int, default=None,
+                        help="PyTorch CPU threads for the torch section (default: PyTorch's own choice)")
     args = parser.parse_args(argv)
     import torch
 
+    from linear_exercises.timing import torch_threads
+
+    threads = args.threads or torch.get_num_threads()
+
     sections = args.only or ["torch", "startup", "selfcheck", "notebooks", "grading"]
     print(f"{platform.processor() or platform.machine()}, {os.cpu_count()} cores, torch {torch.__version__}, "
-          f"{torch.get_num_threads()} threads, CUDA: {torch.cuda.is_available()}")
+          f"{threads} PyTorch threads (fixed for the torch section), CUDA: {torch.cuda.is_available()}")
     print(f"{'section':<10} {'figure':<58} {'value':>10} {'unit':<7} {'ratio':>8}")
     if "torch" in sections:
-        bench_torch(args.quick, "cpu")
-        if torch.cuda.is_available():
-            bench_torch(args.quick, "cuda")
+        with torch_threads(threads):
+            bench_torch(args.quick, "cpu")
+            if torch.cuda.is_available():
+                bench_torch(args.quick, "cuda")
     if "startup" in sections:
         bench_startup(args.quick)
     if "notebooks" in sections:
@@ -240,7 +286,8 @@ def main(argv=None) -> int:
     RESULTS.mkdir(exist_ok=True)
     out = RESULTS / f"bench-{time.strftime('%Y%m%d-%H%M%S')}.json"
     out.write_text(json.dumps({"machine": platform.platform(), "cores": os.cpu_count(),
-                               "torch": torch.__version__, "rows": ROWS}, indent=2))
+                               "torch": torch.__version__, "threads": threads, "roofline": ROOFLINE,
+                               "rows": ROWS}, indent=2))
     print(f"wrote {out.relative_to(REPO)}")
     return 0
 
