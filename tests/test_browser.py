@@ -170,16 +170,16 @@ def test_transformation_explorer_responds_in_chromium(tmp_path):
                 handle.focus()
                 page.keyboard.press("ArrowRight")
 
-                # w11: 1.00 -> 1.05, so det(W) = 1.05 * 1 - 0 * 0. (Compare what the readout
+                # w11: 1.00 -> 1.01 (step 0.01), so det(W) = 1.01 * 1 - 0 * 0. (Compare what the readout
                 # says, not its raw text: inner_text and textContent differ in line breaks.)
-                expect(readout).to_contain_text("det(W) = 1.050", timeout=15_000)
+                expect(readout).to_contain_text("det(W) = 1.010", timeout=15_000)
                 assert readout.inner_text() != before_text
                 page.wait_for_function(
                     "([selector, old]) => { const img = document.querySelector(selector);"
                     " return img !== null && img.getAttribute('src') !== old; }",
                     arg=[f"{EXPLORER} .explorer-plot img", before_src], timeout=15_000)
                 value = explorer.locator(".slider-w11 .widget-readout").inner_text()
-                assert value.strip() == "1.05", value
+                assert value.strip() == "1.01", value
 
                 ARTIFACTS.mkdir(exist_ok=True)
                 explorer.screenshot(path=str(ARTIFACTS / "browser_transformation_explorer.png"))

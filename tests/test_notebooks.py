@@ -90,7 +90,9 @@ def _describe_failure(nb: nbformat.NotebookNode, exc: BaseException) -> str:
 def _execute(path: Path, package_root: Path, threads: int) -> Run:
     nb = nbformat.read(path, as_version=4)
     nb.cells.insert(0, _guard_cell(package_root))
-    env = {**os.environ, "PYTHONPATH": str(package_root), "LINEAR_COURSE_OFFLINE": "1"}
+    # The shipped MNIST digits, also for stubs written to a folder outside the repository.
+    env = {**os.environ, "PYTHONPATH": str(package_root), "LINEAR_COURSE_OFFLINE": "1",
+           "LINEAR_DATA_DIR": str(REPO / "datasets" / "mnist-t10k")}
     env.pop("MPLBACKEND", None)
     # Kernels run side by side: give each its share of the cores rather than letting every
     # one start a thread per core (oversubscribed BLAS threads slow everything down).

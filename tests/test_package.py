@@ -67,12 +67,14 @@ def test_sklearn_digits_offline(capsys):
 
 
 def test_auto_falls_back_to_digits_with_one_line(monkeypatch, tmp_path, capsys):
+    """No MNIST on disk, no download, no shipped digits either: the 8x8 digits, said in one line."""
     monkeypatch.setenv(data.DATA_ENV, str(tmp_path))
     monkeypatch.setenv(data.OFFLINE_ENV, "1")
+    monkeypatch.setenv(data.SHIPPED_ENV, str(tmp_path))
     d = data.load_digits()
     assert d.source == "sklearn-digits"
     out = capsys.readouterr().out.strip().splitlines()
-    assert len(out) == 1 and f"{tmp_path.name}/MNIST/raw" in out[0]  # the folder to put MNIST in
+    assert len(out) == 1 and "t10k-images-idx3-ubyte.gz is missing" in out[0], out
     with pytest.raises(Exception):
         data.load_digits("mnist")
 

@@ -1,4 +1,4 @@
-"""Real data: the 784 -> 10 classifier on the MNIST test digits in ../shared (skips without them)."""
+"""Real data: the 784 -> 10 classifier on the MNIST test digits shipped in datasets/mnist-t10k."""
 
 from __future__ import annotations
 
@@ -8,23 +8,22 @@ import pytest
 import torch
 from torch import nn
 
-from conftest import REPO, SHARED_MNIST, SOLUTIONS
+from conftest import REPO, SOLUTIONS
 
 sys.path.insert(0, str(SOLUTIONS))
 from linear_exercises import data, plot_weight_templates, training, weight_grid  # noqa: E402
 
-pytestmark = pytest.mark.skipif(not (SHARED_MNIST / "t10k-images-idx3-ubyte.gz").exists(),
-                                reason="../shared/data/mnist-t10k is not beside this checkout")
+SHIPPED = REPO / "datasets" / "mnist-t10k"
 
 
 @pytest.fixture(scope="module")
 def trained():
-    x, y = data.load_mnist_idx(SHARED_MNIST / "t10k-images-idx3-ubyte.gz", SHARED_MNIST / "t10k-labels-idx1-ubyte.gz")
-    assert x.shape == (10_000, 784) and torch.bincount(y).tolist()[:3] == [980, 1135, 1032]
+    d = data.load_shipped_mnist(SHIPPED)  # checksums checked; the first 8,000 train, the last 2,000 test
+    assert d.image_shape == (28, 28) and (len(d.x_train), len(d.x_test)) == (8000, 2000)
     torch.manual_seed(0)
     model = nn.Linear(784, 10)
-    hist = training.train(model, x[:8000], y[:8000], epochs=8, batch_size=64, lr=0.5, seed=0,
-                          x_test=x[8000:], y_test=y[8000:], progress=False)
+    hist = training.train(model, d.x_train, d.y_train, epochs=8, batch_size=64, lr=0.5, seed=0,
+                          x_test=d.x_test, y_test=d.y_test, progress=False)
     return model, hist
 
 
@@ -47,7 +46,7 @@ def test_templates_render(trained, tmp_path):
     fig.savefig(out, dpi=80)
     assert out.stat().st_size > 10_000
     # Templates look like their digits: each class's template correlates best with its own mean image.
-    x, y = data.load_mnist_idx(SHARED_MNIST / "t10k-images-idx3-ubyte.gz", SHARED_MNIST / "t10k-labels-idx1-ubyte.gz")
+    x, y = data.load_mnist_idx(SHIPPED / "t10k-images-idx3-ubyte.gz", SHIPPED / "t10k-labels-idx1-ubyte.gz")
     means = torch.stack([x[y == k].mean(0) for k in range(10)])
     w = model.weight.detach()
     scores = (w - w.mean(1, keepdim=True)) @ (means - means.mean(1, keepdim=True)).T

@@ -36,6 +36,7 @@ from dataclasses import dataclass
 import numpy as np
 
 ArrayLike = Sequence[float] | np.ndarray
+SLIDER_WIDTH = "440px"  # sliders this wide move by about 0.01 per pixel over -2..2
 
 # ---------------------------------------------------------------------------------------
 # Plain functions: the geometry of a 2-D affine map
@@ -70,6 +71,15 @@ def transform_points(W: ArrayLike, b: ArrayLike | None, pts: ArrayLike) -> np.nd
     return pts @ W.T + b
 
 
+def _fixed(value: float, digits: int) -> str:
+    """value with `digits` decimals, but never "-0.000": a non-zero value that would round
+    to zero is shown as, say, -1.0e-04, and zero as 0.000."""
+    text = f"{value:.{digits}f}"
+    if float(text) != 0:
+        return text
+    return f"{value:.1e}" if value != 0 else f"{0.0:.{digits}f}"
+
+
 @dataclass(frozen=True)
 class MapInfo:
     """What det(W) says about the map x -> W x + b.
@@ -90,7 +100,7 @@ class MapInfo:
         if self.collapses:
             return ("det = 0: the plane collapses onto a line or a point. Information is "
                     "lost and W has no inverse.")
-        parts = [f"areas are scaled by |det| = {self.area_factor:.2f}"]
+        parts = [f"areas are scaled by |det| = {_fixed(self.area_factor, 2)}"]
         if self.keeps_area:
             parts[0] = "areas are kept (|det| = 1)"
         parts.append("orientation flips: a reflection" if self.reflects else "orientation is kept")
@@ -188,11 +198,11 @@ def _readout_html(W: np.ndarray, b: np.ndarray) -> str:
     flag_text = ", ".join(flags) if flags else "none"
     return (
         "<div style='font-family: monospace; line-height: 1.5'>"
-        f"W = [[{W[0, 0]:.2f}, {W[0, 1]:.2f}], [{W[1, 0]:.2f}, {W[1, 1]:.2f}]]<br>"
-        f"b = [{b[0]:.2f}, {b[1]:.2f}]<br>"
-        f"<b>det(W) = {info.det:.3f}</b><br>"
+        f"W = [[{_fixed(W[0, 0], 2)}, {_fixed(W[0, 1], 2)}], [{_fixed(W[1, 0], 2)}, {_fixed(W[1, 1], 2)}]]<br>"
+        f"b = [{_fixed(b[0], 2)}, {_fixed(b[1], 2)}]<br>"
+        f"<b>det(W) = {_fixed(info.det, 3)}</b><br>"
         f"flags: {flag_text}</div>"
-        f"<div style='max-width: 17em'>{html.escape(info.sentence())}</div>"
+        f"<div style='max-width: {SLIDER_WIDTH}'>{html.escape(info.sentence())}</div>"
     )
 
 
@@ -275,9 +285,10 @@ def format_forward_pass(steps: Sequence[OutputSteps]) -> str:
 def bias_dataset(n_per_class: int = 50, seed: int = 0, spread: float = 0.35) -> tuple[np.ndarray, np.ndarray]:
     """Two blobs on the same ray from the origin: class 0 near (1, 1), class 1 near (3, 3).
 
-    Both classes lie on the same side of every line through the origin except the
-    diagonal, which cuts each blob in half, so without a bias no line does much better
-    than chance; the line x1 + x2 = 4 (w = (1, 1), b = -4) separates them.
+    The blobs lie along the same ray from the origin, so a line through the origin can
+    only split them unevenly: the best such line gets 65% of the points right
+    (best_accuracy_through_origin; chance is 50%). The line x1 + x2 = 4 (w = (1, 1),
+    b = -4), which needs a bias, gets all of them right.
     Returns X (2 * n_per_class, 2) float and y (2 * n_per_class,) int in {0, 1}.
     """
     rng = np.random.default_rng(seed)
@@ -362,12 +373,13 @@ class _Tool:
 
 
 def _slider(name: str, value: float, lo: float, hi: float, step: float):
+    """A wide slider with its value shown at the right end."""
     import ipywidgets as widgets
 
     s = widgets.FloatSlider(value=value, min=lo, max=hi, step=step, description=name,
-                            continuous_update=True, readout_format=".2f",
-                            layout=widgets.Layout(width="16em"),
-                            style={"description_width": "2.5em"})
+                            continuous_update=True, readout=True, readout_format=".2f",
+                            layout=widgets.Layout(width=SLIDER_WIDTH),
+                            style={"description_width": "3em"})
     s.add_class(f"slider-{name}")
     return s
 
@@ -402,9 +414,11 @@ def _show_figure(output, draw, figsize, **kwargs) -> None:
         display(Image(data=png, format="png"))
 
 
+_COS30, _SIN30 = float(np.cos(np.pi / 6)), float(np.sin(np.pi / 6))  # exact, so det = 1
+
 _PRESETS = {
     "identity": ([[1, 0], [0, 1]], [0, 0]),
-    "rotation by 30 degrees": ([[0.87, -0.5], [0.5, 0.87]], [0, 0]),
+    "rotation by 30 degrees": ([[_COS30, -_SIN30], [_SIN30, _COS30]], [0, 0]),
     "scaling diag(2, 0.5)": ([[2, 0], [0, 0.5]], [0, 0]),
     "shear k = 1": ([[1, 1], [0, 1]], [0, 0]),
     "reflection across the y-axis": ([[-1, 0], [0, 1]], [0, 0]),
@@ -425,7 +439,7 @@ def transformation_explorer(W: ArrayLike | None = None, b: ArrayLike | None = No
     b0 = _as_bias(b)
     names = ["w11", "w12", "w21", "w22", "b1", "b2"]
     start = [W0[0, 0], W0[0, 1], W0[1, 0], W0[1, 1], b0[0], b0[1]]
-    sliders = {n: _slider(n, float(v), -2.0, 2.0, 0.05) for n, v in zip(names, start)}
+    sliders = {n: _slider(n, float(v), -2.0, 2.0, 0.01) for n, v in zip(names, start)}
     readout = widgets.HTML()
     readout.add_class("explorer-readout")
     output = widgets.Output(layout=widgets.Layout(width="480px", min_height="460px"))
@@ -465,14 +479,13 @@ def transformation_explorer(W: ArrayLike | None = None, b: ArrayLike | None = No
 
     controls = widgets.VBox([
         widgets.HTML("<b>W</b> (row 1, then row 2)"),
-        widgets.HBox([sliders["w11"], sliders["w12"]]),
-        widgets.HBox([sliders["w21"], sliders["w22"]]),
+        sliders["w11"], sliders["w12"], sliders["w21"], sliders["w22"],
         widgets.HTML("<b>b</b>"),
-        widgets.HBox([sliders["b1"], sliders["b2"]]),
+        sliders["b1"], sliders["b2"],
         presets,
         readout,
     ])
-    box = widgets.HBox([controls, output])
+    box = widgets.HBox([controls, output], layout=widgets.Layout(flex_flow="row wrap"))
     box.add_class("transformation-explorer")
     redraw()
     tool = _Tool(box, sliders, readout, output)
@@ -550,14 +563,15 @@ def bias_boundary_demo(n_per_class: int = 50, seed: int = 0) -> _Tool:
         bv = sliders["b"].value
         acc = boundary_accuracy(w, bv, X, y)
         note = " (the line goes through the origin)" if abs(bv) < 1e-9 else ""
-        readout.value = (f"<div style='max-width: 17em'><b>accuracy {acc:.0%}</b>{note}<br>"
+        readout.value = (f"<div style='max-width: {SLIDER_WIDTH}'><b>accuracy {acc:.0%}</b>{note}<br>"
                          f"best any line through the origin can do: {best_origin:.0%}</div>")
         _show_figure(output, lambda ax: draw_boundary(ax, w, bv, X, y), (4.6, 4.6),
                      rect=(0.13, 0.11, 0.83, 0.82))
 
     for s in sliders.values():
         s.observe(redraw, names="value")
-    box = widgets.HBox([widgets.VBox([*sliders.values(), readout]), output])
+    box = widgets.HBox([widgets.VBox([*sliders.values(), readout]), output],
+                       layout=widgets.Layout(flex_flow="row wrap"))
     box.add_class("bias-boundary-demo")
     redraw()
     tool = _Tool(box, sliders, readout, output)
