@@ -20,9 +20,9 @@ KEY = {e.module: e.key for e in EXERCISES}
 
 
 def test_corpus_covers_every_class_of_hole():
-    """At least two attempts per class of hole named in their docstrings (classes 1-3, 5, 6, 8; 4 is in the e2e test)."""
+    """At least two attempts per class of hole named in their docstrings (classes 1-3, 5, 6, 8, 9; 4 is in the e2e test)."""
     docs = [path.read_text().split('"""')[1] for path in CORPUS]
-    for n in (1, 2, 3, 5, 6, 8):
+    for n in (1, 2, 3, 5, 6, 8, 9):
         assert sum(f"Class {n}" in d or f"and {n}:" in d for d in docs) >= 2, f"fewer than two attempts of class {n}"
 
 
@@ -72,3 +72,40 @@ def test_the_exercise_table_of_the_student_package_is_never_run(grade_package, t
     results = grade_package(root, ["param_count"])
     assert not marker.exists()
     assert results[0].score == results[0].points
+
+
+WATCH_ALONE = {
+    "backward.py": ("built an autograd graph", [
+        # autograd through a module the rule reading the file does not know (the watch sees the graph)
+        "def linear_backward(grad_out, x, weight, bias=True):\n"
+        "    with torch.enable_grad():\n"
+        "        x_, w_ = x.detach().requires_grad_(), weight.detach().requires_grad_()\n"
+        "        grad_x, grad_w = torch.autograd.grad(x_ @ w_.T, (x_, w_), grad_out)\n"
+        "    return grad_x, grad_w, grad_out.reshape(-1, weight.shape[0]).sum(0) if bias else None\n",
+        # the same with the watch switched off: it fails only while watched, which counts as seen
+        "def linear_backward(grad_out, x, weight, bias=True):\n"
+        "    with torch.enable_grad(), torch.autograd.graph.disable_saved_tensors_hooks('off'):\n"
+        "        x_, w_ = x.detach().requires_grad_(), weight.detach().requires_grad_()\n"
+        "        grad_x, grad_w = torch.autograd.grad(x_ @ w_.T, (x_, w_), grad_out)\n"
+        "    return grad_x, grad_w, grad_out.reshape(-1, weight.shape[0]).sum(0) if bias else None\n",
+    ]),
+    "manual_linear.py": ("calls F.linear", [
+        "def manual_linear(x, weight, bias=None):\n    return torch.nn.functional.linear(x, weight, bias)\n",
+    ]),
+}
+
+
+@pytest.mark.parametrize("target, number", [(t, i) for t, (_, codes) in WATCH_ALONE.items() for i in range(len(codes))])
+def test_the_watch_in_the_sandbox_voids_the_exercise_on_its_own(target, number, grade_package, tmp_path, monkeypatch):
+    """The second layer of the no-F.linear and no-autograd rules, with the first (reading the file) switched off."""
+    import importlib
+
+    must_mention, codes = WATCH_ALONE[target]
+    public = importlib.import_module(f"linear_checks.public.{KEY[target]}")
+    monkeypatch.setattr(public, "gate", lambda source: "")
+    root = copy_solutions(tmp_path)
+    module = root / "linear_exercises" / target
+    module.write_text(module.read_text() + "\n\n" + codes[number])
+    result = grade_package(root, [KEY[target]], hidden=True)[0]
+    report = format_report([result])
+    assert result.score == 0 and must_mention in result.error and "gets no points" in result.error, report

@@ -93,6 +93,20 @@ class Evaluator:
     def op_call(self, request: dict):
         fn = self.target(request)
         args, kwargs = self.args(request)
+        if request.get("watch_graph"):  # exercise 6: did the call build an autograd graph (to run autograd on)?
+            saved: list[bool] = []
+
+            def pack(tensor):
+                saved.append(True)
+                return tensor
+
+            try:
+                with self.torch.autograd.graph.saved_tensors_hooks(pack, lambda tensor: tensor):
+                    value = fn(*args, **kwargs)
+            except Exception:  # noqa: BLE001 - broken code raises again below; code that only fails when watched
+                value = fn(*args, **kwargs)  # switched the watch off (e.g. disable_saved_tensors_hooks)
+                saved.append(True)
+            return {"value": value, "built_graph": bool(saved)}
         if not request.get("spy"):
             return fn(*args, **kwargs)
         names: set[str] = set()

@@ -33,7 +33,7 @@ from linear_checks import student as student_api
 from linear_checks.exercises import EXERCISES, Exercise
 from linear_checks.report import CheckResult, CheckSummary, ExerciseResult, checking_line, format_report
 from linear_checks.sandbox import Deadline, Ended, Sandbox, SandboxUnavailable
-from linear_checks.verdicts import CheckFailed, quote
+from linear_checks.verdicts import CheckFailed, RuleBroken, quote
 from linear_checks.wire import Raised, WireError
 
 HERE = Path(__file__).resolve().parent
@@ -176,6 +176,10 @@ def run_exercise(exercise: Exercise, files: dict[str, bytes], sandbox: Sandbox, 
             kwargs = {"student": student_api.Remote(run, 0, "module"), "source": source, "case": check.case}
             wanted = inspect.signature(check.func).parameters
             check.func(**{k: v for k, v in kwargs.items() if k in wanted})
+        except RuleBroken as exc:  # seen while the code ran: like a gate, the exercise gets no points
+            result.error, result.checks = str(exc), []
+            run.close(kill=True)
+            return result
         except CheckFailed as exc:
             message = str(exc)
         except Raised as exc:

@@ -11,7 +11,8 @@ on the grader's side. It flags:
   plain string, or a string containing "linear";
 - eval, exec, compile, __import__, importlib, globals(), vars(), __dict__, __builtins__,
   __getattribute__ (ways to reach a name without writing it);
-- importing another module of the package (its code is not read here).
+- importing another module of the package (its code is not read here);
+- sys.modules (the table of loaded modules: any module without writing its name).
 What it cannot see: code that reaches a library linear through objects it was given
 at run time in ways none of the above names (e.g. a method of a tensor that happens
 to call it), or through a package other than torch. The feedback says so.
@@ -26,6 +27,20 @@ DYNAMIC = {"eval", "exec", "compile", "__import__", "globals", "vars", "locals",
 ATTR_FUNCS = {"getattr", "setattr", "hasattr", "delattr", "attrgetter", "methodcaller"}
 LOW_LEVEL = {"_C", "ops", "_VF", "_ops", "__dict__", "__builtins__", "__getattribute__", "__globals__",
              "__code__", "__closure__", "importlib", "operator"}
+
+
+def module_table_reads(tree: ast.AST) -> list[str]:
+    """Reads of sys.modules (also through `import sys as s` or `from sys import modules`): "line N: ..." each."""
+    aliases = {"sys"} | {a.asname for node in ast.walk(tree) if isinstance(node, ast.Import)
+                         for a in node.names if a.name == "sys" and a.asname}
+    found = []
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Attribute) and node.attr == "modules" and isinstance(node.value, ast.Name) \
+                and node.value.id in aliases:
+            found.append(f"line {node.lineno}: {ast.unparse(node)}")
+        elif isinstance(node, ast.ImportFrom) and node.module == "sys" and any(a.name == "modules" for a in node.names):
+            found.append(f"line {node.lineno}: import of sys.modules")
+    return found
 
 
 def library_linear_routes(source: str, filename: str) -> list[str]:
@@ -68,8 +83,7 @@ def library_linear_routes(source: str, filename: str) -> list[str]:
                     node.args[0] if node.args else None)
                 if not (isinstance(key, ast.Constant) and isinstance(key.value, str)) or foreign_linear(key.value):
                     flag(node, f"{name}() with the name {ast.unparse(key) if key is not None else '?'}")
-    unique = list(dict.fromkeys(found))
-    return unique
+    return list(dict.fromkeys(found + module_table_reads(tree)))
 
 
 # -- exercise 6: gradients by hand, not by autograd ------------------------------------------------
@@ -77,7 +91,8 @@ def library_linear_routes(source: str, filename: str) -> list[str]:
 AUTOGRAD_CALLS = {"grad", "backward", "vjp", "jvp", "jacobian", "hessian", "hvp", "vhp", "jacrev", "jacfwd",
                   "grad_and_value", "functional", "forward_ad"}
 AUTOGRAD_HOMES = {"autograd", "func", "functorch", "functional", "forward_ad"}  # where those names live
-ENGINE = {"_execution_engine", "run_backward", "_engine_run_backward", "_functorch"}
+ENGINE = {"_execution_engine", "run_backward", "_engine_run_backward", "_functorch",
+          "grad_fn", "saved_tensors_hooks", "disable_saved_tensors_hooks"}  # calling a graph's nodes; the watch
 
 
 def autograd_routes(source: str, filename: str) -> list[str]:
@@ -88,7 +103,8 @@ def autograd_routes(source: str, filename: str) -> list[str]:
     a method named backward is fine), autograd's gradient functions reached through
     torch.autograd, torch.autograd.functional, torch.autograd.forward_ad, torch.func or
     functorch (grad, vjp, jacobian, ...: as attributes or imported names), any use of
-    torch.func or functorch, autograd's engine (_execution_engine, run_backward), and the
+    torch.func or functorch, autograd's engine (_execution_engine, run_backward), a graph's
+    nodes (grad_fn) and the hooks the grader's watch uses (saved_tensors_hooks), sys.modules, and the
     same ways to hide a name as in exercise 1 (eval, exec, __import__, importlib,
     getattr with a computed name, torch._C, torch.ops, ...). Allowed: torch.autograd.Function,
     ctx.save_for_backward / ctx.saved_tensors, torch.no_grad, torch.autograd.gradcheck.
@@ -138,4 +154,4 @@ def autograd_routes(source: str, filename: str) -> list[str]:
                 if not (isinstance(key, ast.Constant) and isinstance(key.value, str)) or \
                         key.value in AUTOGRAD_CALLS | ENGINE | LOW_LEVEL:
                     flag(node, f"{name}() with the name {ast.unparse(key) if key is not None else '?'}")
-    return list(dict.fromkeys(found))
+    return list(dict.fromkeys(found + module_table_reads(tree)))

@@ -96,6 +96,17 @@ def call_spied(fn: Remote, *args, **kwargs) -> tuple[object, list[str]]:
     return answer["value"], [str(n) for n in answer["called"]]
 
 
+def call_watching_autograd(fn: Remote, *args, **kwargs) -> tuple[object, bool]:
+    """fn(*args) and whether it built an autograd graph on the way (autograd saved a tensor for a backward pass).
+
+    Called with tensors that do not require grad, code that computes gradients with tensor
+    operations builds no graph; code that gets them from autograd has to build one.
+    """
+    answer = fn._ask({"op": "call", "watch_graph": True, "args": _to_wire(list(args)),
+                      "kwargs": _to_wire(kwargs)["$d"]})
+    return answer["value"], answer["built_graph"] is True
+
+
 def backward(fn: Remote, *args, upstream: torch.Tensor, change_in_place: int | None = None, **kwargs) -> dict:
     """y = fn(*args) in the sandbox, then sum(y * upstream).backward() there.
 

@@ -30,8 +30,17 @@ class CheckFailed(Exception):
     """A check found a wrong answer; its message is for the student."""
 
 
+class RuleBroken(CheckFailed):
+    """A check saw the code break the exercise's rule (e.g. calling F.linear in exercise 1): no points for the exercise."""
+
+
 def fail(message: str):
     raise CheckFailed(message)
+
+
+def void(message: str):
+    """The exercise's rule is broken: the whole exercise gets no points, with this message (and a sentence saying so)."""
+    raise RuleBroken(message.rstrip() + " This exercise gets no points.")
 
 
 def cases(*values, ids: list[str] | None = None):

@@ -11,8 +11,8 @@ import torch
 import torch.nn.functional as F
 
 from linear_checks.source_rules import autograd_routes
-from linear_checks.student import backward
-from linear_checks.verdicts import call, cases, expect_raises, expect_tensor_close, fail, quote, shape
+from linear_checks.student import backward, call_watching_autograd
+from linear_checks.verdicts import call, cases, expect_raises, expect_tensor_close, fail, quote, shape, void
 from linear_checks.wire import Raised
 
 # The grader's stand-in for linear_exercises/manual_linear.py in this exercise's runs.
@@ -193,6 +193,21 @@ def check_saves_tensors_with_save_for_backward(student, case):
     fail(f"{what}: expected autograd's error «one of the variables needed for gradient computation has been "
          f"modified by an inplace operation», but backward ran with the changed {name}: it was not saved "
          f"with ctx.save_for_backward. Hint: {SAVE_HINT}")
+
+
+def check_computes_gradients_without_autograd(student):
+    """linear_backward computes the gradients with tensor operations: it builds no autograd graph."""
+    x, weight, grad_out = torch.randn(3, 4, 5), torch.randn(2, 5), torch.randn(3, 4, 2)
+    what = "linear_backward(grad_out (3, 4, 2), x (3, 4, 5), weight (2, 5))"
+    answer, built_graph = call(call_watching_autograd, student.linear_backward, grad_out, x, weight, bias=True,
+                               what=what, hint=CALL_HINT)
+    if built_graph:
+        void(f"{what} built an autograd graph (autograd saved tensors for a backward pass): expected the "
+             "gradients from tensor operations only. Hint: compute grad_out @ weight, grad_out.T @ x and a sum "
+             "yourself, on tensors that do not require grad.")
+    if not isinstance(answer, list) or len(answer) != 3:
+        fail(f"{what}: expected a tuple of three, (grad_x, grad_weight, grad_bias).")
+    expect_gradients(answer, grad_out, x, weight, torch.zeros(2))  # the bias value does not enter its gradient
 
 
 def _names_shape(message, dims):

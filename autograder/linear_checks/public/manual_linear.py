@@ -7,7 +7,8 @@ from torch import nn
 
 from linear_checks.source_rules import library_linear_routes
 from linear_checks.student import backward, call_spied
-from linear_checks.verdicts import call, cases, expect_equal, expect_near, expect_raises, expect_tensor_close, fail
+from linear_checks.verdicts import (call, cases, expect_equal, expect_near, expect_raises, expect_tensor_close, fail,
+                                     void)
 
 WEIGHT_HINT = "PyTorch stores weight as (out_features, in_features), so y = x @ weight.T + bias."
 
@@ -131,7 +132,7 @@ def check_does_not_call_nn_linear_or_f_linear(student):
     module = call(student.ManualLinear, 4, 3, what="ManualLinear(4, 3)")
     _, called_module = call(call_spied, module, x, what="ManualLinear(4, 3)(x)", hint=WEIGHT_HINT)
     if "linear" in called or "linear" in called_module:
-        fail("your code calls F.linear (directly or through nn.Linear): expected only tensor "
+        void("your code calls F.linear (directly or through nn.Linear): expected only tensor "
              "operations such as @, matmul or addmm. Hint: write x @ weight.T + bias yourself.")
 
 
