@@ -49,7 +49,7 @@ install: $(STAMP)
 
 # The environment's bin/ first on PATH: nbgrader's formgrader runs tools from it (alembic).
 lab: $(STAMP)
-	PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/jupyter lab --ip 127.0.0.1 --port $(PORT) $(ALLOW_ROOT) \
+	PATH="$(abspath $(BIN)):$$PATH" $(BIN)/jupyter lab --ip 127.0.0.1 --port $(PORT) $(ALLOW_ROOT) \
 		--ServerApp.root_dir="$(CURDIR)" --LabApp.default_url=/lab/tree/notebooks
 
 test: $(STAMP)

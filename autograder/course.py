@@ -687,6 +687,7 @@ def _merge(workers: list[Worker]) -> None:
             con.execute(f"INSERT OR IGNORE INTO student SELECT * FROM w.student WHERE id IN ({marks})", w.students)
             con.execute(f"""UPDATE student SET last_name = id, first_name = '' WHERE id IN ({marks})
                             AND last_name IS NULL AND first_name IS NULL""", w.students)
+            con.execute(f"UPDATE student SET email = '' WHERE id IN ({marks}) AND email IS NULL", w.students)
             con.execute(f"""INSERT INTO submitted_assignment SELECT * FROM w.submitted_assignment
                             WHERE student_id IN ({marks})""", w.students)
             con.execute(f"""INSERT INTO submitted_notebook SELECT * FROM w.submitted_notebook WHERE assignment_id IN
@@ -720,8 +721,10 @@ def import_students(class_list: Path) -> int:
             if len(student) > 100 or not collector.STUDENT_ID.fullmatch(student):
                 raise SystemExit(f"{class_list}, line {number}: {student!r} is not a student id "
                                  "(letters, digits, '.', '@' and '-')")
-            gb.update_or_create_student(student, **{k: (row.get(k) or "").strip() or None
-                                                    for k in ("first_name", "last_name", "email")})
+            names = {k: (row.get(k) or "").strip() for k in ("first_name", "last_name", "email")}
+            if not names["first_name"] and not names["last_name"]:  # formgrader shows "id, " (not "None, None")
+                names["last_name"] = student
+            gb.update_or_create_student(student, **names)
     say(f"students: {len(rows)} from {class_list} in {GRADEBOOK.relative_to(REPO)}")
     return len(rows)
 

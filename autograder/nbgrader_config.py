@@ -33,6 +33,8 @@ os.environ.setdefault("LINEAR_HIDDEN_CHECKS", str(COURSE / "hidden_checks"))
 SHARED_EXCHANGE = "/srv/nbgrader/exchange"
 c.Exchange.root = os.environ.get("NBGRADER_EXCHANGE") or (
     SHARED_EXCHANGE if os.path.isdir(SHARED_EXCHANGE) else str(COURSE / "exchange"))
+if c.Exchange.root == str(COURSE / "exchange"):  # formgrader hides release and collect without it
+    os.makedirs(c.Exchange.root, exist_ok=True)
 
 # Students hand in the notebook and their exercise files: keep those, restore the rest
 # (the package's other files, the shipped checks) from source/.
