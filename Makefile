@@ -26,7 +26,7 @@ help:
 	@echo "make publish      put the release into nbgrader's exchange (NBGRADER_EXCHANGE=dir)"
 	@echo "make collect      collect submissions (ZIP=folder for an LMS download, else nbgrader's exchange)"
 	@echo "make students CLASS_LIST=file.csv   names for formgrader (CSV: id,first_name,last_name,email)"
-	@echo "make autograde    grade every submission in parallel (JOBS=n), with feedback"
+	@echo "make autograde    grade new or changed submissions in parallel (JOBS=n, FORCE=1: all), with feedback"
 	@echo "make export       autograder/grades.csv and grades_by_exercise.csv"
 	@echo "make grade        autograde + export"
 
@@ -92,7 +92,7 @@ collect: $(STAMP)
 	$(COURSE) collect $(if $(ZIP),--zip "$(ZIP)",)
 
 autograde: $(STAMP)
-	$(COURSE) autograde --jobs $(JOBS) $(if $(NO_SANDBOX),--no-sandbox,)
+	$(COURSE) autograde --jobs $(JOBS) $(if $(NO_SANDBOX),--no-sandbox,) $(if $(FORCE),--force,)
 
 feedback: $(STAMP)
 	$(COURSE) feedback

@@ -30,6 +30,7 @@ import argparse
 import json
 import os
 import queue
+import re
 import select
 import shutil
 import signal
@@ -63,6 +64,7 @@ DATASETS = REPO / "datasets"  # data the lessons use offline (the MNIST test spl
 CHECKS = COURSE / "linear_checks"  # the checks package (public checks, sandbox, runner): shipped to students
 HIDDEN_CHECKS = COURSE / "hidden_checks"  # never copied anywhere
 SUBMISSION_TIMEOUT = 900.0  # seconds for one student's checks, autograde and feedback together
+GRADED = COURSE / "graded.json"  # student id -> fingerprint of what was graded, and when (regrade only changes)
 VERDICTS = "verdicts"  # under WORK: one JSON file of results per student, read by the notebook's test cells
 
 
@@ -80,8 +82,8 @@ def copy_course(dest: Path) -> Path:
     Tests and benchmarks grade fake classes in such a copy, never in the repository's own folders.
     """
     outputs = shutil.ignore_patterns("__pycache__", "release", "submitted", "autograded", "feedback", "downloaded",
-                                     ".grading", "gradebook.db", "*.csv", "solution", "nbgrader.log",
-                                     collector.NOTES_FILE)
+                                     ".grading", "gradebook.db", "*.csv", "solution", "nbgrader.log", "exchange",
+                                     GRADED.name, collector.NOTES_FILE)
     shutil.copytree(COURSE, dest / "autograder", ignore=outputs)
     shutil.copytree(REPO / "solutions" / "linear_exercises", dest / "solutions" / "linear_exercises", ignore=outputs)
     shutil.copytree(REPO / "tools", dest / "tools", ignore=outputs)
@@ -572,9 +574,12 @@ class Worker:
         self.proc.wait()
 
 
-def autograde(students: list[str] | None, jobs: int, isolate: bool = True) -> list[dict]:
+def autograde(students: list[str] | None, jobs: int, isolate: bool = True, force: bool = False) -> list[dict]:
     """Grade the class (or the named students); merge every grade into gradebook.db.
 
+    Only new or changed submissions are graded: a submission whose staged files and
+    checks have the fingerprint recorded in graded.json when it was last graded (and
+    which is still in the gradebook) keeps its grade; force=True (--force) regrades all.
     isolate=False (--no-sandbox) runs the students' code without bubblewrap; every
     feedback file then says so.
     """
@@ -590,8 +595,14 @@ def autograde(students: list[str] | None, jobs: int, isolate: bool = True) -> li
         return []
     shutil.rmtree(WORK, ignore_errors=True)
     WORK.mkdir()
-    for student in students:
-        stage(student)
+    fingerprints = {student: fingerprint(stage(student)) for student in students}
+    unchanged = [] if force else _unchanged(fingerprints)
+    if unchanged:
+        say(f"autograde: {len(unchanged)} submission(s) unchanged since they were graded, not graded again "
+            "(--force, or make autograde FORCE=1, regrades them)")
+        students = [s for s in students if s not in unchanged]
+        if not students:
+            return []
     jobs = max(1, min(jobs, len(students)))
     todo: queue.Queue[str] = queue.Queue()
     for s in students:
@@ -652,6 +663,7 @@ def autograde(students: list[str] | None, jobs: int, isolate: bool = True) -> li
             results.append({"student": student, "success": False, "error": start_errors[0] if start_errors else "not graded"})
     _merge(workers)
     _zero_rows([r for r in results if not r["success"]])
+    _record_graded({r["student"]: fingerprints[r["student"]] for r in results if r["success"]})
     _html_only_feedback(students)
     failed = [r for r in results if not r["success"]]
     say(f"autograde: {len(results) - len(failed)} of {len(students)} submission(s) graded in "
@@ -659,6 +671,60 @@ def autograde(students: list[str] | None, jobs: int, isolate: bool = True) -> li
     for r in failed:
         say(f"  {r['student']}: grading failed: {r['error'].strip().splitlines()[-1] if r['error'].strip() else '?'}")
     return results
+
+
+def fingerprint(staged: Path) -> str:
+    """sha256 of what grading reads: the staged submission's files and the course's checks and notebook."""
+    import hashlib
+
+    digest = hashlib.sha256()
+    graded_by = [CHECKS, HIDDEN_CHECKS, SOURCE / NOTEBOOK, COURSE / "nbgrader_plugins.py"]
+    for root in [staged, *graded_by]:
+        files = sorted(p for p in ([root] if root.is_file() else root.rglob("*"))
+                       if p.is_file() and "__pycache__" not in p.parts)
+        for path in files:
+            data = path.read_bytes()
+            if path.suffix == ".ipynb":  # cell ids may be drawn afresh each time a notebook is staged
+                data = re.sub(rb'"id": "[^"]*",?', b"", data)
+            digest.update(f"{path.relative_to(root.parent)}\0{len(data)}\0".encode())
+            digest.update(data)
+    return digest.hexdigest()
+
+
+def _graded() -> dict:
+    try:
+        return json.loads(GRADED.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+
+
+def _unchanged(fingerprints: dict[str, str]) -> list[str]:
+    """The students whose submission was graded before with the same fingerprint, and still has its grade."""
+    from nbgrader.api import Gradebook, MissingEntry
+
+    before = _graded()
+    same = [s for s, f in fingerprints.items() if before.get(s, {}).get("fingerprint") == f]
+    if not same or not GRADEBOOK.exists():
+        return []
+    kept = []
+    with Gradebook(f"sqlite:///{GRADEBOOK}") as gb:
+        for student in same:
+            try:
+                gb.find_submission(ASSIGNMENT, student)
+                kept.append(student)
+            except MissingEntry:
+                pass
+    return kept
+
+
+def _record_graded(fingerprints: dict[str, str]) -> None:
+    """Note what was graded and when (UTC), for the next autograde and for the export."""
+    from datetime import datetime, timezone
+
+    graded = _graded()
+    now = datetime.now(timezone.utc).isoformat(timespec="seconds")
+    graded.update({s: {"fingerprint": f, "graded_at": now} for s, f in fingerprints.items()})
+    GRADED.write_text(json.dumps(graded, indent=1, sort_keys=True), encoding="utf-8")
 
 
 def _merge(workers: list[Worker]) -> None:
@@ -787,7 +853,8 @@ def export() -> tuple[Path, Path]:
         order = [f"check_{e.key}" for e in EXERCISES]  # in exercise order, any other graded cell after them
         cells = [n for n in order if n in names] + sorted(names - set(order))
         writer = csv.writer(out)
-        writer.writerow(["student_id", *cells, "total", "max_score"])
+        graded = _graded()
+        writer.writerow(["student_id", *cells, "total", "max_score", "graded_at"])
         for student in sorted(gb.students, key=lambda s: s.id):
             try:
                 sub = gb.find_submission(ASSIGNMENT, student.id)
@@ -795,7 +862,7 @@ def export() -> tuple[Path, Path]:
                 continue
             scores = {g.name: g.score for nb in sub.notebooks for g in nb.grades}
             writer.writerow([student.id, *[f"{scores.get(c, 0):g}" for c in cells], f"{sub.score:g}",
-                             f"{sub.max_score:g}"])
+                             f"{sub.max_score:g}", graded.get(student.id, {}).get("graded_at", "")])
     say(f"export: {(COURSE / 'grades.csv').relative_to(REPO)}, {by_exercise.relative_to(REPO)}")
     return COURSE / "grades.csv", by_exercise
 
@@ -816,6 +883,7 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--jobs", type=int, default=os.cpu_count() or 1)
     p.add_argument("--no-sandbox", action="store_true",
                    help="run student code without bubblewrap (not recommended; every feedback file says so)")
+    p.add_argument("--force", action="store_true", help="grade every submission again, changed or not")
     p = sub.add_parser("students", help="import a class list (CSV: id,first_name,last_name,email) for formgrader")
     p.add_argument("class_list", type=Path)
     sub.add_parser("feedback", help="HTML feedback per student")
@@ -833,7 +901,7 @@ def main(argv: list[str] | None = None) -> int:
     elif args.command == "collect":
         collect(args.zip)
     elif args.command == "autograde":
-        results = autograde(args.student, args.jobs, isolate=not args.no_sandbox)
+        results = autograde(args.student, args.jobs, isolate=not args.no_sandbox, force=args.force)
         return 0 if all(r["success"] for r in results) else 1
     elif args.command == "students":
         import_students(args.class_list)

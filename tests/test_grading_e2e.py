@@ -285,11 +285,43 @@ def test_exports_are_sorted_by_student_with_exercises_in_course_order(graded_cla
     course, _, _, _, _ = graded_class
     with open(course / "grades_by_exercise.csv") as f:
         rows = list(csv.reader(f))
-    assert rows[0] == ["student_id", *(f"check_{key}" for key in POINTS), "total", "max_score"]
+    assert rows[0] == ["student_id", *(f"check_{key}" for key in POINTS), "total", "max_score", "graded_at"]
     assert [r[0] for r in rows[1:]] == sorted(r[0] for r in rows[1:])
     with open(course / "grades.csv") as f:
         students = [r["student_id"] for r in csv.DictReader(f)]
     assert students == sorted(students)
+
+
+def test_a_second_autograde_grades_only_what_changed(graded_class):
+    """Unchanged submissions keep their grade (and time); an edited one is graded again, alone. Runs last on the class."""
+    course, rows, _, _, _ = graded_class
+
+    def run(*args: str) -> str:
+        proc = subprocess.run([sys.executable, str(course / "course.py"), *args], text=True,
+                              capture_output=True, timeout=600)
+        assert proc.returncode == 0, proc.stdout + proc.stderr
+        return proc.stdout
+
+    def exported() -> dict[str, dict]:
+        run("export")
+        with open(course / "grades_by_exercise.csv") as f:
+            return {r["student_id"]: r for r in csv.DictReader(f)}
+
+    before = exported()
+    assert all(row["graded_at"] for row in before.values()), before
+    out = run("autograde", "--jobs", "2")
+    assert f"{len(before)} submission(s) unchanged" in out, out
+    assert exported() == before
+    edited = course / "submitted" / "alice" / "linear_layers" / "linear_exercises" / "param_count.py"
+    edited.write_text(edited.read_text() + "\n# one more comment\n")
+    time.sleep(1.1)  # graded_at has whole seconds
+    out = run("autograde", "--jobs", "2")
+    assert f"{len(before) - 1} submission(s) unchanged" in out and "1 of 1 submission(s) graded" in out, out
+    after = exported()
+    assert after["alice"]["graded_at"] > before["alice"]["graded_at"]
+    assert {k: v for k, v in after["alice"].items() if k != "graded_at"} == \
+        {k: v for k, v in before["alice"].items() if k != "graded_at"}
+    assert {s: r for s, r in after.items() if s != "alice"} == {s: r for s, r in before.items() if s != "alice"}
 
 
 def test_exchange_round_trip(tmp_path):
