@@ -25,7 +25,8 @@ import torch
 from torch import nn
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "solutions"))
-from linear_exercises.training import make_mlp, using_threads  # noqa: E402
+from linear_exercises.timing import torch_threads  # noqa: E402
+from linear_exercises.training import make_mlp  # noqa: E402
 
 CASES = [([784, 10], 64), ([784, 256, 128, 10], 64), ([784, 256, 128, 10], 256),
          ([784, 1024, 1024, 10], 256), ([2048, 2048, 2048, 10], 512)]
@@ -38,7 +39,7 @@ def step_seconds(sizes: list[int], batch: int, threads: int, steps: int) -> floa
     opt = torch.optim.SGD(model.parameters(), lr=0.01)
     x, y = torch.randn(batch, sizes[0]), torch.randint(0, sizes[-1], (batch,))
     times = []
-    with using_threads(threads):
+    with torch_threads(threads):
         for i in range(steps + 5):
             start = time.perf_counter()
             loss = nn.functional.cross_entropy(model(x), y)

@@ -80,17 +80,17 @@ def _digest(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
-def _run_all_cells(page, expect) -> None:
-    """Run > Run All Cells once the kernel is idle; again if the first request was lost.
+def _run_all(page, panel, expect) -> None:
+    """Run > Run All Cells in the notebook `panel` once its kernel is idle; again if the request was lost.
 
     Right after the kernel first reports idle, JupyterLab can still drop a Run All (the
-    cells stay unnumbered), so the test checks that the first code cell got a prompt
-    number and retries a few times.
+    cells stay unnumbered), so this checks that the first code cell got a prompt number
+    and retries a few times.
     """
     kernel_idle = page.locator(".jp-StatusBar-TextItem", has_text=re.compile(r"\| Idle"))
-    first_prompt = page.locator(".jp-NotebookPanel .jp-CodeCell .jp-InputPrompt").first
+    first_prompt = panel.locator(".jp-CodeCell .jp-InputPrompt").first
     for attempt in range(3):
-        expect(kernel_idle.first).to_be_visible(timeout=30_000)
+        expect(kernel_idle.first).to_be_visible(timeout=60_000)
         page.get_by_role("menuitem", name="Run", exact=True).click()
         page.get_by_role("menuitem", name="Run All Cells", exact=True).click()
         try:
@@ -155,7 +155,7 @@ def test_transformation_explorer_responds_in_chromium(tmp_path):
                 page.set_default_timeout(30_000)
                 page.goto(f"http://127.0.0.1:{port}/lab/tree/{relative}?token={token}")
                 page.locator(".jp-NotebookPanel .jp-Cell").first.wait_for()
-                _run_all_cells(page, expect)
+                _run_all(page, page.locator(".jp-NotebookPanel"), expect)
 
                 explorer = page.locator(EXPLORER)
                 handle = explorer.locator(".slider-w11 .noUi-handle")

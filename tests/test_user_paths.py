@@ -35,7 +35,7 @@ from pathlib import Path
 import pytest
 
 from conftest import REPO, load_by_path
-from test_browser import CHROMIUM_ARGS, _chromium, _free_port, _stop, _wait_for_server
+from test_browser import CHROMIUM_ARGS, _chromium, _free_port, _run_all, _stop, _wait_for_server
 
 pytestmark = pytest.mark.slow
 
@@ -118,22 +118,6 @@ def _open_from_file_browser(page, *parts: str) -> None:
         item = page.locator(".jp-DirListing-content .jp-DirListing-item").filter(
             has=page.locator(".jp-DirListing-itemText", has_text=re.compile(rf"^{re.escape(name)}$")))
         item.first.dblclick()
-
-
-def _run_all(page, panel, expect) -> None:
-    """Run > Run All Cells in the active notebook once its kernel is idle; again if the request was lost."""
-    kernel_idle = page.locator(".jp-StatusBar-TextItem", has_text=re.compile(r"\| Idle"))
-    first_prompt = panel.locator(".jp-CodeCell .jp-InputPrompt").first
-    for attempt in range(3):
-        expect(kernel_idle.first).to_be_visible(timeout=60_000)
-        page.get_by_role("menuitem", name="Run", exact=True).click()
-        page.get_by_role("menuitem", name="Run All Cells", exact=True).click()
-        try:
-            expect(first_prompt).to_have_text(re.compile(r"\[(\d+|\*)\]"), timeout=10_000)
-            return
-        except AssertionError:
-            if attempt == 2:
-                raise
 
 
 def _wait_until_last_code_cell_ran(panel, expect, timeout_ms: int) -> str:

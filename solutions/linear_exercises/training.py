@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 
 import torch
 from torch import nn
+
+from .timing import torch_threads
 
 
 # Below this many multiply-adds per training step (forward and backward of every linear
@@ -24,17 +25,6 @@ def training_threads(model: nn.Module, batch_size: int) -> int:
     weights = sum(p.numel() for p in model.parameters() if p.dim() >= 2)
     step_macs = 3 * weights * batch_size  # forward, grad of the input, grad of the weight
     return 1 if step_macs < ONE_THREAD_BELOW else torch.get_num_threads()
-
-
-@contextmanager
-def using_threads(threads: int):
-    """Run the block with torch using `threads` CPU threads, then restore the previous number."""
-    before = torch.get_num_threads()
-    torch.set_num_threads(threads)
-    try:
-        yield
-    finally:
-        torch.set_num_threads(before)
 
 
 @dataclass
@@ -116,7 +106,7 @@ def train(
     model.train()
     threads = threads or training_threads(model, batch_size)
     label = f"{desc} ({threads} thread{'s' if threads > 1 else ''})"
-    with using_threads(threads), tqdm(total=epochs * steps_per_epoch, desc=label, disable=not progress,
+    with torch_threads(threads), tqdm(total=epochs * steps_per_epoch, desc=label, disable=not progress,
                                       leave=False) as bar:
         for _ in range(epochs):
             order = torch.randperm(len(x), generator=generator)
