@@ -29,6 +29,22 @@ LOW_LEVEL = {"_C", "ops", "_VF", "_ops", "__dict__", "__builtins__", "__getattri
              "__code__", "__closure__", "importlib", "operator"}
 
 
+def name_lookups(tree: ast.AST, refused) -> list[str]:
+    """getattr/setattr/hasattr/delattr/attrgetter/methodcaller calls whose name is computed, or refused(name)."""
+    found = []
+    for node in ast.walk(tree):
+        if not isinstance(node, ast.Call):
+            continue
+        func = node.func
+        name = func.id if isinstance(func, ast.Name) else func.attr if isinstance(func, ast.Attribute) else ""
+        if name in ATTR_FUNCS:
+            key = node.args[1] if name not in ("attrgetter", "methodcaller") and len(node.args) > 1 else (
+                node.args[0] if node.args else None)
+            if not (isinstance(key, ast.Constant) and isinstance(key.value, str)) or refused(key.value):
+                found.append(f"line {node.lineno}: {name}() with the name {ast.unparse(key) if key is not None else '?'}")
+    return found
+
+
 def module_table_reads(tree: ast.AST) -> list[str]:
     """Reads of sys.modules (also through `import sys as s` or `from sys import modules`): "line N: ..." each."""
     aliases = {"sys"} | {a.asname for node in ast.walk(tree) if isinstance(node, ast.Import)
@@ -75,15 +91,7 @@ def library_linear_routes(source: str, filename: str) -> list[str]:
                 if foreign_linear(name) or name.split(".")[0] in {"importlib", "operator", "ctypes", "builtins"} \
                         or any(part in LOW_LEVEL for part in name.split(".")):
                     flag(node, f"import of {name}")
-        elif isinstance(node, ast.Call):
-            func = node.func
-            name = func.id if isinstance(func, ast.Name) else func.attr if isinstance(func, ast.Attribute) else ""
-            if name in ATTR_FUNCS:
-                key = node.args[1] if name not in ("attrgetter", "methodcaller") and len(node.args) > 1 else (
-                    node.args[0] if node.args else None)
-                if not (isinstance(key, ast.Constant) and isinstance(key.value, str)) or foreign_linear(key.value):
-                    flag(node, f"{name}() with the name {ast.unparse(key) if key is not None else '?'}")
-    return list(dict.fromkeys(found + module_table_reads(tree)))
+    return list(dict.fromkeys(found + name_lookups(tree, foreign_linear) + module_table_reads(tree)))
 
 
 # -- exercise 6: gradients by hand, not by autograd ------------------------------------------------
@@ -145,13 +153,5 @@ def autograd_routes(source: str, filename: str) -> list[str]:
                         "importlib", "operator", "ctypes", "builtins") or any(n in LOW_LEVEL | ENGINE for n in names) \
                         or (from_autograd and (set(names) & AUTOGRAD_CALLS)):
                     flag(node, f"import of {full}")
-        elif isinstance(node, ast.Call):
-            func = node.func
-            name = func.id if isinstance(func, ast.Name) else func.attr if isinstance(func, ast.Attribute) else ""
-            if name in ATTR_FUNCS:
-                key = node.args[1] if name not in ("attrgetter", "methodcaller") and len(node.args) > 1 else (
-                    node.args[0] if node.args else None)
-                if not (isinstance(key, ast.Constant) and isinstance(key.value, str)) or \
-                        key.value in AUTOGRAD_CALLS | ENGINE | LOW_LEVEL:
-                    flag(node, f"{name}() with the name {ast.unparse(key) if key is not None else '?'}")
-    return list(dict.fromkeys(found + module_table_reads(tree)))
+    return list(dict.fromkeys(found + name_lookups(tree, lambda name: name in AUTOGRAD_CALLS | ENGINE | LOW_LEVEL)
+                               + module_table_reads(tree)))
