@@ -15,10 +15,12 @@ The make targets (make release, make solutions, make collect, make autograde, ma
 feedback, make export, make grade) call these. Each prints what it did and where.
 
 Class autograde is nbgrader's own `autograde` and `generate_feedback`, run for one
-student at a time by worker processes (one per core by default). Each worker imports
-nbgrader once and keeps its own copy of the gradebook; the copies are merged into
-autograder/gradebook.db at the end, so nbgrader's export, formgrader and feedback see
-every grade. Before grading, every submission is staged: only the notebook and the
+student per dask task (grading_task.py): on a LocalCluster of worker processes on this
+machine (one per core by default), or on a dask cluster (--scheduler tcp://host:8786).
+Each worker imports torch and nbgrader and starts its sandbox once; a task returns the
+student's gradebook rows and feedback, and they are written here into
+autograder/gradebook.db, so nbgrader's export, formgrader and feedback see every grade.
+Before grading, every submission is staged: only the notebook and the
 exercise files are taken (files a student added are left out), an unreadable or
 missing notebook is replaced by the released one and a missing exercise file by its
 stub, and what was done is written at the top of the notebook, where the feedback shows it.
@@ -29,16 +31,12 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import queue
 import re
-import select
 import shutil
-import signal
 import sqlite3
 import subprocess
 import sys
 import tempfile
-import threading
 import time
 from pathlib import Path
 
@@ -480,102 +478,17 @@ def submitted_students() -> list[str]:
     return sorted(p.parent.name for p in (COURSE / "submitted").glob(f"*/{ASSIGNMENT}") if p.is_dir())
 
 
-# -- the worker: one nbgrader, many students -------------------------------------------------
-def worker(db: str, isolate: bool) -> None:
-    """Read student ids on stdin; check, autograde and make feedback for each; answer one JSON line each.
+# -- autograde: one dask task per submission -----------------------------------------------
+def autograde(students: list[str] | None, jobs: int, isolate: bool = True, force: bool = False,
+              scheduler: str | None = None) -> list[dict]:
+    """Grade the class (or the named students) on dask; write every grade into gradebook.db.
 
-    The checks run here, in this trusted process, against the student's code in the
-    sandbox; their results go to WORK/verdicts/<student>.json. nbgrader's autograde then
-    runs the rebuilt notebook, whose test cells only print those results and return the
-    points (LINEAR_VERDICTS names the file): no student code runs in nbgrader's kernel.
-    """
-    from traitlets.config import Config, PyFileConfigLoader
-
-    os.environ.setdefault("LINEAR_HIDDEN_CHECKS", str(HIDDEN_CHECKS))
-    from linear_checks import report
-    from linear_checks.runner import read_submission, run_checks
-    from linear_checks.sandbox import Sandbox
-
-    sandbox = Sandbox(isolate=isolate, threads=1)
-    sandbox.start()
-    config = PyFileConfigLoader("nbgrader_config.py", path=str(COURSE)).load_config()
-    extra = Config()
-    extra.CourseDirectory.submitted_directory = str(Path(WORK.name) / STAGED)
-    extra.CourseDirectory.db_url = f"sqlite:///{db}"
-    config.merge(extra)
-    from nbgrader.apps import NbGraderAPI
-    from nbgrader.coursedir import CourseDirectory
-
-    api = NbGraderAPI(coursedir=CourseDirectory(config=config), config=config)
-    (WORK / VERDICTS).mkdir(exist_ok=True)
-    print(json.dumps({"ready": True}), flush=True)
-    for line in sys.stdin:
-        student = line.strip()
-        if not student:
-            continue
-        start = time.perf_counter()
-        verdicts = WORK / VERDICTS / f"{student}.json"
-        results = run_checks(None, files=read_submission(WORK / STAGED / student / ASSIGNMENT), hidden=True,
-                             sandbox=sandbox)
-        report.save(results, verdicts)
-        os.environ["LINEAR_VERDICTS"] = str(verdicts)
-        graded = api.autograde(ASSIGNMENT, student)
-        feedback = api.generate_feedback(ASSIGNMENT, student) if graded["success"] else {"success": False}
-        print(json.dumps({"student": student, "success": graded["success"], "feedback": feedback["success"],
-                          "seconds": round(time.perf_counter() - start, 2),
-                          "error": "" if graded["success"] else (graded.get("error") or graded.get("log", ""))[-2000:]}),
-              flush=True)
-    sandbox.close()
-
-
-class Worker:
-    """A worker process (nbgrader and torch imported once, one sandbox) and its gradebook copy."""
-
-    def __init__(self, index: int, isolate: bool = True):
-        self.db = WORK / f"gradebook-{index}.db"
-        shutil.copy2(GRADEBOOK, self.db)
-        env = {**os.environ, "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1"}
-        cmd = [sys.executable, str(Path(__file__).resolve()), "_worker", "--db", str(self.db)]
-        self.proc = subprocess.Popen(cmd + ([] if isolate else ["--no-sandbox"]), cwd=COURSE, stdin=subprocess.PIPE,
-                                     stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True, env=env,
-                                     start_new_session=True)
-        self.students: list[str] = []
-        first = self.proc.stdout.readline()
-        if not first:
-            raise SystemExit("a grading worker could not start (is nbgrader installed? is bubblewrap working?)")
-
-    def grade(self, student: str) -> dict:
-        """Grade one student; a worker that gives no answer within SUBMISSION_TIMEOUT is killed."""
-        self.proc.stdin.write(student + "\n")
-        self.proc.stdin.flush()
-        ready, _, _ = select.select([self.proc.stdout], [], [], SUBMISSION_TIMEOUT)
-        answer = self.proc.stdout.readline() if ready else ""
-        if not ready:
-            self.close()
-            return {"student": student, "success": False, "died": True,
-                    "error": f"grading took more than {SUBMISSION_TIMEOUT:.0f} s and was stopped"}
-        if not answer:
-            return {"student": student, "success": False, "died": True,
-                    "error": f"the grading process stopped (exit code {self.proc.wait()})"}
-        self.students.append(student)
-        return json.loads(answer)
-
-    def close(self) -> None:
-        if self.proc.poll() is None:
-            self.proc.stdin.close()
-            try:
-                self.proc.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                pass
-        try:  # the worker's sandbox and anything else it started
-            os.killpg(self.proc.pid, signal.SIGKILL)
-        except (ProcessLookupError, PermissionError):
-            pass
-        self.proc.wait()
-
-
-def autograde(students: list[str] | None, jobs: int, isolate: bool = True, force: bool = False) -> list[dict]:
-    """Grade the class (or the named students); merge every grade into gradebook.db.
+    Each submission is staged here and sent, as bytes, with the course's grading kit to a
+    dask worker (grading_task.py): a LocalCluster of `jobs` worker processes on this
+    machine, or the cluster whose scheduler is at `scheduler` (tcp://host:8786). The task
+    returns the student's gradebook rows, autograded notebook and feedback HTML; they are
+    written here, once per student, whichever worker (or retry) produced them. A task
+    that fails for good gives the student a 0 row with the reason.
 
     Only new or changed submissions are graded: a submission whose staged files and
     checks have the fingerprint recorded in graded.json when it was last graded (and
@@ -583,7 +496,7 @@ def autograde(students: list[str] | None, jobs: int, isolate: bool = True, force
     isolate=False (--no-sandbox) runs the students' code without bubblewrap; every
     feedback file then says so.
     """
-    if isolate and not shutil.which("bwrap"):
+    if isolate and not scheduler and not shutil.which("bwrap"):
         raise SystemExit("autograde: bubblewrap (bwrap) is not installed, and student code is never run without a "
                          "sandbox by default. Install it (apt-get install bubblewrap), or pass --no-sandbox "
                          "(make autograde NO_SANDBOX=1) to grade without one; the feedback will say so.")
@@ -603,74 +516,186 @@ def autograde(students: list[str] | None, jobs: int, isolate: bool = True, force
         students = [s for s in students if s not in unchanged]
         if not students:
             return []
-    jobs = max(1, min(jobs, len(students)))
-    todo: queue.Queue[str] = queue.Queue()
-    for s in students:
-        todo.put(s)
-    results: list[dict] = []
-    lock = threading.Lock()
-    workers: list[Worker] = []
     start = time.perf_counter()
-
+    results: list[dict] = []
     try:
-        from tqdm import tqdm
-        bar = tqdm(total=len(students), unit="submission", desc="autograde", file=sys.stdout)
-    except ImportError:  # pragma: no cover - tqdm is a declared dependency
-        bar = None
-
-    start_errors: list[str] = []
-
-    def run(index: int) -> None:
-        try:
-            w = Worker(index, isolate)
-        except SystemExit as exc:  # no worker here; the others (if any) grade the class
-            start_errors.append(str(exc))
-            return
-        with lock:
-            workers.append(w)
-        while True:
-            try:
-                student = todo.get_nowait()
-            except queue.Empty:
-                break
-            result = w.grade(student)
-            if result.get("died"):  # start a fresh worker; this student gets an error row
-                w.close()
-                w = Worker(index + 100 * (len(results) + 1), isolate)
-                with lock:
-                    workers.append(w)
-            with lock:
-                results.append(result)
-                if bar:
-                    bar.update(1)
-                    bar.set_postfix_str(student)
-        w.close()
-
-    threads = [threading.Thread(target=run, args=(i,), daemon=True) for i in range(jobs)]
-    try:
-        for t in threads:
-            t.start()
-        for t in threads:
-            t.join()
-    finally:  # also on Ctrl-C: no worker or sandbox is left behind
-        for w in list(workers):
-            w.close()
-    if bar:
-        bar.close()
-    graded = {r["student"] for r in results}
-    for student in students:  # every worker failed to start: each student still gets a row, with the reason
-        if student not in graded:
-            results.append({"student": student, "success": False, "error": start_errors[0] if start_errors else "not graded"})
-    _merge(workers)
-    _zero_rows([r for r in results if not r["success"]])
-    _record_graded({r["student"]: fingerprints[r["student"]] for r in results if r["success"]})
-    _html_only_feedback(students)
+        with _dask_client(scheduler, max(1, min(jobs, len(students)))) as client:
+            results = _grade_on(client, students, isolate)
+            workers = len(client.nthreads())
+    finally:  # also on Ctrl-C: the grades written so far are recorded
+        _zero_rows([r for r in results if not r["success"]])
+        _record_graded({r["student"]: fingerprints[r["student"]] for r in results if r["success"]})
     failed = [r for r in results if not r["success"]]
     say(f"autograde: {len(results) - len(failed)} of {len(students)} submission(s) graded in "
-        f"{time.perf_counter() - start:.1f} s with {jobs} worker(s); grades in {GRADEBOOK.relative_to(REPO)}")
+        f"{time.perf_counter() - start:.1f} s on {workers} worker(s); grades in {GRADEBOOK.relative_to(REPO)}")
     for r in failed:
         say(f"  {r['student']}: grading failed: {r['error'].strip().splitlines()[-1] if r['error'].strip() else '?'}")
     return results
+
+
+TASK_RETRIES = 2  # a task that raises is run again (up to twice); a task whose worker died is
+# rescheduled by dask itself (distributed.scheduler.allowed-failures, 3 by default)
+
+
+class _dask_client:
+    """A dask Client: on a LocalCluster of `jobs` processes, or connected to `scheduler`.
+
+    The LocalCluster talks TLS with a throwaway certificate: another user of this machine
+    who finds its port on 127.0.0.1 cannot submit work to it (the workers run as you and
+    can read the hidden checks). A remote cluster uses dask's own configuration (TLS
+    settings included); keep its scheduler off any network students can reach.
+    """
+
+    def __init__(self, scheduler: str | None, jobs: int):
+        self.scheduler, self.jobs, self.cluster = scheduler, jobs, None
+
+    def __enter__(self):
+        import logging
+
+        from distributed import Client, LocalCluster
+        from distributed.security import Security
+
+        logging.getLogger("distributed").setLevel(logging.ERROR)  # dask's own chatter; failures are reported here
+        if self.scheduler:
+            try:
+                self.client = Client(self.scheduler, timeout="30s")
+                self.client.wait_for_workers(1, timeout=60)
+            except (OSError, TimeoutError) as exc:
+                raise SystemExit(f"autograde: no dask cluster with a worker at {self.scheduler} ({exc}). Start one "
+                                 "with `dask scheduler` and `dask worker SCHEDULER --nthreads 1` (README.md).") from exc
+        else:
+            security = Security.temporary()
+            self.cluster = LocalCluster(n_workers=self.jobs, threads_per_worker=1, processes=True,
+                                        host="127.0.0.1", dashboard_address="127.0.0.1:0", memory_limit=0,
+                                        security=security, silence_logs=logging.ERROR)
+            self.client = Client(self.cluster, security=security)
+        say(f"autograde: dask dashboard at {self.client.dashboard_link}")
+        return self.client
+
+    def __exit__(self, *exc):
+        self.client.close()
+        if self.cluster is not None:
+            self.cluster.close()
+
+
+def _grade_on(client, students: list[str], isolate: bool) -> list[dict]:
+    """Submit one task per student with the grading kit; write each result as it comes back."""
+    import hashlib
+    import uuid
+
+    from distributed import as_completed
+    from tqdm import tqdm
+
+    import grading_task
+
+    client.upload_file(grading_task.__file__)  # to the scheduler and every worker: no course folder needed there
+    kit = grading_kit()
+    plugin = f"linear-kit-{hashlib.sha256(kit).hexdigest()[:16]}"
+    client.register_plugin(grading_task.KitPlugin(kit, isolate), name=plugin)
+    run = uuid.uuid4().hex[:8]
+    futures = {client.submit(grading_task.grade, plugin, student, _staged_files(student), retries=TASK_RETRIES,
+                             key=f"linear-grade-{run}-{i}"): student  # keys name no student (the dashboard shows them)
+               for i, student in enumerate(students)}
+    results = []
+    try:
+        with tqdm(total=len(futures), unit="submission", desc="autograde", file=sys.stdout) as bar:
+            for future in as_completed(list(futures)):
+                student = futures.pop(future)
+                try:
+                    result = future.result()
+                    future.release()  # done with: not computed again if its worker goes away
+                except Exception as exc:  # noqa: BLE001 - failed for good (its retries, or its workers, used up)
+                    why = (str(exc).strip().splitlines() or [""])[0][:300]
+                    result = {"student": student, "success": False,
+                              "error": f"the grading task failed ({type(exc).__name__}: {why})"}
+                if result["student"] != student:
+                    result = {"student": student, "success": False, "error": "a worker answered for another student"}
+                if result["success"]:
+                    _write_result(result)
+                results.append(result)
+                bar.update(1)
+                bar.set_postfix_str(student)
+    finally:  # on Ctrl-C or an error here: nothing is left running on the cluster
+        for future in futures:
+            future.cancel()
+        try:
+            client.unregister_worker_plugin(plugin)
+        except Exception:  # noqa: BLE001 - the cluster is going away anyway
+            pass
+    return results
+
+
+def _staged_files(student: str) -> dict[str, str | bytes]:
+    folder = WORK / STAGED / student / ASSIGNMENT
+    return {str(p.relative_to(folder)): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
+def grading_kit() -> bytes:
+    """What a worker needs to grade (grading_task.py), as one tar.gz: checks, hidden checks, nbgrader
+    configuration and source notebook, and a gradebook with the assignment and no students."""
+    import io
+    import tarfile
+
+    template = WORK / "gradebook-template.db"
+    shutil.copy2(GRADEBOOK, template)
+    con = sqlite3.connect(template)
+    try:
+        for table in ("grade", "comment", "submitted_notebook", "submitted_assignment", "student"):
+            con.execute(f"DELETE FROM {table}")
+        con.commit()
+        con.execute("VACUUM")
+    finally:
+        con.close()
+    buffer = io.BytesIO()
+    skip = lambda info: None if "__pycache__" in info.name or info.name.endswith(".pyc") else info  # noqa: E731
+    with tarfile.open(fileobj=buffer, mode="w:gz") as tar:
+        for path in (COURSE / "nbgrader_config.py", COURSE / "nbgrader_plugins.py", CHECKS, HIDDEN_CHECKS, SOURCE):
+            tar.add(path, arcname=f"autograder/{path.relative_to(COURSE)}", filter=skip)
+        tar.add(template, arcname="autograder/gradebook.db")
+    template.unlink()
+    return buffer.getvalue()
+
+
+def _write_result(result: dict) -> None:
+    """One student's grading from a worker into gradebook.db (replacing an earlier one) and the course folders.
+
+    A student already in gradebook.db keeps their row (names from a class list imported
+    with `make students CLASS_LIST=file.csv`); a new student is named by their id, so that
+    formgrader shows the id rather than "None, None".
+    """
+    from grading_task import STUDENT_TABLES
+
+    student = result["student"]
+    con = sqlite3.connect(GRADEBOOK)
+    try:
+        with con:  # one transaction: the old grading goes and the new one comes, or neither
+            old = "(SELECT id FROM submitted_assignment WHERE student_id = ?)"
+            notebooks = f"(SELECT id FROM submitted_notebook WHERE assignment_id IN {old})"
+            con.execute(f"DELETE FROM grade WHERE notebook_id IN {notebooks}", (student,))
+            con.execute(f"DELETE FROM comment WHERE notebook_id IN {notebooks}", (student,))
+            con.execute(f"DELETE FROM submitted_notebook WHERE assignment_id IN {old}", (student,))
+            con.execute("DELETE FROM submitted_assignment WHERE student_id = ?", (student,))
+            for table in STUDENT_TABLES:
+                data = result["rows"].get(table, {"columns": [], "rows": []})
+                known = {row[1] for row in con.execute(f"PRAGMA table_info({table})")}
+                columns = [c for c in data["columns"] if c in known]
+                picks = [data["columns"].index(c) for c in columns]
+                verb = "INSERT OR IGNORE" if table == "student" else "INSERT"
+                con.executemany(f"{verb} INTO {table} ({', '.join(columns)}) VALUES ({', '.join('?' * len(columns))})",
+                                [[row[i] for i in picks] for row in data["rows"]])
+            con.execute("""UPDATE student SET last_name = id, first_name = '' WHERE id = ?
+                           AND last_name IS NULL AND first_name IS NULL""", (student,))
+            con.execute("UPDATE student SET email = '' WHERE id = ? AND email IS NULL", (student,))
+    finally:
+        con.close()
+    for top in ("autograded", "feedback"):
+        shutil.rmtree(COURSE / top / student / ASSIGNMENT, ignore_errors=True)
+    for rel, data in result["files"].items():
+        path = COURSE / rel
+        if not path.resolve().is_relative_to(COURSE / Path(rel).parts[0] / student):
+            continue  # only this student's autograded and feedback folders are written
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(data)
 
 
 def fingerprint(staged: Path) -> str:
@@ -725,47 +750,6 @@ def _record_graded(fingerprints: dict[str, str]) -> None:
     now = datetime.now(timezone.utc).isoformat(timespec="seconds")
     graded.update({s: {"fingerprint": f, "graded_at": now} for s, f in fingerprints.items()})
     GRADED.write_text(json.dumps(graded, indent=1, sort_keys=True), encoding="utf-8")
-
-
-def _merge(workers: list[Worker]) -> None:
-    """Copy every graded submission from the workers' gradebooks into gradebook.db.
-
-    A student already in gradebook.db keeps their row (names from a class list imported
-    with `make students CLASS_LIST=file.csv`); a new student is named by their id, so that
-    formgrader shows the id rather than "None, None".
-    """
-    from nbgrader.api import Gradebook, MissingEntry
-
-    with Gradebook(f"sqlite:///{GRADEBOOK}") as gb:
-        for w in workers:
-            for student in w.students:
-                try:
-                    gb.remove_submission(ASSIGNMENT, student)
-                except MissingEntry:
-                    pass
-    con = sqlite3.connect(GRADEBOOK)
-    try:
-        for w in workers:
-            if not w.students:
-                continue
-            con.execute("ATTACH DATABASE ? AS w", (str(w.db),))
-            marks = ",".join("?" * len(w.students))
-            con.execute(f"INSERT OR IGNORE INTO student SELECT * FROM w.student WHERE id IN ({marks})", w.students)
-            con.execute(f"""UPDATE student SET last_name = id, first_name = '' WHERE id IN ({marks})
-                            AND last_name IS NULL AND first_name IS NULL""", w.students)
-            con.execute(f"UPDATE student SET email = '' WHERE id IN ({marks}) AND email IS NULL", w.students)
-            con.execute(f"""INSERT INTO submitted_assignment SELECT * FROM w.submitted_assignment
-                            WHERE student_id IN ({marks})""", w.students)
-            con.execute(f"""INSERT INTO submitted_notebook SELECT * FROM w.submitted_notebook WHERE assignment_id IN
-                            (SELECT id FROM w.submitted_assignment WHERE student_id IN ({marks}))""", w.students)
-            for table in ("grade", "comment"):
-                con.execute(f"""INSERT INTO {table} SELECT * FROM w.{table} WHERE notebook_id IN
-                                (SELECT n.id FROM w.submitted_notebook n JOIN w.submitted_assignment a
-                                 ON n.assignment_id = a.id WHERE a.student_id IN ({marks}))""", w.students)
-            con.commit()
-            con.execute("DETACH DATABASE w")
-    finally:
-        con.close()
 
 
 def import_students(class_list: Path) -> int:
@@ -884,13 +868,12 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--no-sandbox", action="store_true",
                    help="run student code without bubblewrap (not recommended; every feedback file says so)")
     p.add_argument("--force", action="store_true", help="grade every submission again, changed or not")
+    p.add_argument("--scheduler", default=os.environ.get("SCHEDULER") or None,
+                   help="a dask scheduler's address (tcp://host:8786) to grade on; default: a cluster on this machine")
     p = sub.add_parser("students", help="import a class list (CSV: id,first_name,last_name,email) for formgrader")
     p.add_argument("class_list", type=Path)
     sub.add_parser("feedback", help="HTML feedback per student")
     sub.add_parser("export", help="grades.csv and grades_by_exercise.csv")
-    p = sub.add_parser("_worker")
-    p.add_argument("--db", required=True)
-    p.add_argument("--no-sandbox", action="store_true")
     args = parser.parse_args(argv)
     if args.command == "release":
         release(args.validate)
@@ -901,7 +884,8 @@ def main(argv: list[str] | None = None) -> int:
     elif args.command == "collect":
         collect(args.zip)
     elif args.command == "autograde":
-        results = autograde(args.student, args.jobs, isolate=not args.no_sandbox, force=args.force)
+        results = autograde(args.student, args.jobs, isolate=not args.no_sandbox, force=args.force,
+                            scheduler=args.scheduler)
         return 0 if all(r["success"] for r in results) else 1
     elif args.command == "students":
         import_students(args.class_list)
@@ -909,8 +893,6 @@ def main(argv: list[str] | None = None) -> int:
         feedback()
     elif args.command == "export":
         export()
-    elif args.command == "_worker":
-        worker(args.db, isolate=not args.no_sandbox)
     return 0
 
 

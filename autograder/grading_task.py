@@ -1,0 +1,241 @@
+"""What a dask worker runs to grade one submission (course.py autograde submits it).
+
+This module is uploaded to the scheduler and the workers (dask's Client.upload_file), with a *kit*: the course's
+grading material packed as one tar archive (the checks package, the hidden checks, the
+nbgrader source notebook and configuration, and a gradebook holding the assignment but
+no students). A worker host therefore needs the course's Python environment and
+bubblewrap, and nothing of the course folder.
+
+    KitPlugin(kit)      a dask worker plugin: on every worker (one that joins later too) it
+                        unpacks the kit into a private folder (mode 0700) and, on the first
+                        task, starts one Grader there: torch, nbgrader and the sandbox are
+                        set up once per worker process, not once per submission.
+    grade(name, ...)    the task: one student's staged files in, plain data out: the
+                        student's gradebook rows, the autograded notebook and the feedback
+                        HTML, and how long it took. The client writes them into the one
+                        gradebook (course.py), so the worker's gradebook copy only ever
+                        holds the student being graded.
+
+The student's code runs only in the sandbox (linear_checks.sandbox), never in this
+process; the verdict is computed here, on the trusted side, and nbgrader's kernel only
+prints it. Workers are trusted machines of the instructor: whoever can reach the
+scheduler can run code on them (the README says how to keep it private).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import os
+import shutil
+import socket
+import sqlite3
+import sys
+import tarfile
+import tempfile
+import threading
+import time
+import warnings
+from pathlib import Path, PurePosixPath
+
+ASSIGNMENT = "linear_layers"
+NOTEBOOK = "linear_layers.ipynb"
+# The gradebook tables that hold one student's grading, in the order they are written.
+STUDENT_TABLES = ("student", "submitted_assignment", "submitted_notebook", "grade", "comment")
+_STUDENT_ROWS = {
+    "student": "SELECT * FROM student WHERE id = ?",
+    "submitted_assignment": "SELECT * FROM submitted_assignment WHERE student_id = ?",
+    "submitted_notebook": """SELECT * FROM submitted_notebook WHERE assignment_id IN
+                             (SELECT id FROM submitted_assignment WHERE student_id = ?)""",
+    "grade": """SELECT * FROM grade WHERE notebook_id IN (SELECT n.id FROM submitted_notebook n
+                JOIN submitted_assignment a ON n.assignment_id = a.id WHERE a.student_id = ?)""",
+    "comment": """SELECT * FROM comment WHERE notebook_id IN (SELECT n.id FROM submitted_notebook n
+                  JOIN submitted_assignment a ON n.assignment_id = a.id WHERE a.student_id = ?)""",
+}
+
+
+def student_rows(db: Path | str, student: str) -> dict[str, dict]:
+    """One student's rows of a gradebook: {table: {"columns": [...], "rows": [[...], ...]}}."""
+    con = sqlite3.connect(db)
+    try:
+        out = {}
+        for table in STUDENT_TABLES:
+            cursor = con.execute(_STUDENT_ROWS[table], (student,))
+            out[table] = {"columns": [d[0] for d in cursor.description], "rows": [list(r) for r in cursor]}
+        return out
+    finally:
+        con.close()
+
+
+@contextlib.contextmanager
+def _quiet(log: Path):
+    """nbgrader's, the kernel's and the sandbox's messages go to a log file of the worker, not its terminal."""
+    sys.stdout.flush()
+    sys.stderr.flush()
+    saved = [os.dup(1), os.dup(2)]
+    with open(log, "ab") as f:
+        os.dup2(f.fileno(), 1)
+        os.dup2(f.fileno(), 2)
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            yield
+    finally:
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os.dup2(saved[0], 1)
+        os.dup2(saved[1], 2)
+        for fd in saved:
+            os.close(fd)
+
+
+def _unpack(kit: bytes, dest: Path) -> None:
+    with tarfile.open(fileobj=io.BytesIO(kit), mode="r:gz") as tar:
+        tar.extractall(dest, filter="data")
+
+
+def _safe_relative(rel: str) -> PurePosixPath:
+    path = PurePosixPath(rel)
+    if path.is_absolute() or ".." in path.parts or not path.parts:
+        raise ValueError(f"not a relative path inside the submission: {rel!r}")
+    return path
+
+
+class Grader:
+    """One worker's nbgrader, checks and sandbox, set up in the unpacked kit's course folder."""
+
+    def __init__(self, course: Path, isolate: bool):
+        self.course = course
+        # One thread per worker: the cores are shared out by running one worker per core.
+        for var in ("OMP_NUM_THREADS", "MKL_NUM_THREADS"):
+            os.environ[var] = "1"
+        # nbgrader runs `jupyter` and `alembic` by name: those of this environment.
+        os.environ["PATH"] = os.pathsep.join([str(Path(sys.executable).parent), os.environ.get("PATH", "")])
+        os.environ["LINEAR_HIDDEN_CHECKS"] = str(course / "hidden_checks")
+        sys.path.insert(0, str(course))  # the kit's linear_checks and nbgrader_plugins
+        import torch
+
+        torch.set_num_threads(1)
+        from linear_checks import report
+        from linear_checks.runner import read_submission, run_checks
+        from linear_checks.sandbox import Sandbox
+        from nbgrader.apps import NbGraderAPI
+        from nbgrader.coursedir import CourseDirectory
+        from traitlets.config import Config, PyFileConfigLoader
+
+        self.report, self.read_submission, self.run_checks = report, read_submission, run_checks
+        self.sandbox = Sandbox(isolate=isolate, threads=1)
+        self.sandbox.start()
+        config = PyFileConfigLoader("nbgrader_config.py", path=str(course)).load_config()
+        extra = Config()
+        extra.CourseDirectory.root = str(course)
+        extra.CourseDirectory.submitted_directory = "staged"
+        extra.CourseDirectory.db_url = f"sqlite:///{course / 'gradebook.db'}"
+        config.merge(extra)
+        self.api = NbGraderAPI(coursedir=CourseDirectory(config=config), config=config)
+        (course / "verdicts").mkdir(exist_ok=True)
+
+    def grade(self, student: str, files: dict[str, bytes]) -> dict:
+        start = time.perf_counter()
+        folder = self.course / "staged" / student / ASSIGNMENT
+        shutil.rmtree(folder.parent, ignore_errors=True)
+        for rel, data in files.items():
+            path = folder / _safe_relative(rel)
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_bytes(data)
+        try:
+            with _quiet(self.course / "grading.log"):
+                verdicts = self.course / "verdicts" / f"{student}.json"
+                results = self.run_checks(None, files=self.read_submission(folder), hidden=True, sandbox=self.sandbox)
+                self.report.save(results, verdicts)
+                os.environ["LINEAR_VERDICTS"] = str(verdicts)
+                graded = self.api.autograde(ASSIGNMENT, student)
+                feedback = self.api.generate_feedback(ASSIGNMENT, student) if graded["success"] else {"success": False}
+                out = {"student": student, "success": bool(graded["success"]), "feedback": bool(feedback["success"]),
+                       "error": "" if graded["success"] else (graded.get("error") or graded.get("log") or "")[-2000:],
+                       "rows": student_rows(self.course / "gradebook.db", student) if graded["success"] else {},
+                       "files": self._outputs(student)}
+        finally:
+            self._forget(student)
+        out.update(seconds=round(time.perf_counter() - start, 3), worker=f"{socket.gethostname()}:{os.getpid()}")
+        return out
+
+    def _outputs(self, student: str) -> dict[str, bytes]:
+        """The autograded notebook (formgrader shows it) and the feedback HTML, by course-relative path."""
+        out = {}
+        autograded = self.course / "autograded" / student / ASSIGNMENT
+        feedback = self.course / "feedback" / student / ASSIGNMENT
+        for path in [autograded / NOTEBOOK, autograded / "timestamp.txt",
+                     *sorted(feedback.glob("*.html")), feedback / "timestamp.txt"]:
+            if path.is_file():
+                out[str(path.relative_to(self.course))] = path.read_bytes()
+        return out
+
+    def _forget(self, student: str) -> None:
+        """Leave nothing of this student on the worker: files and gradebook rows."""
+        for top in ("staged", "autograded", "feedback"):
+            shutil.rmtree(self.course / top / student, ignore_errors=True)
+        (self.course / "verdicts" / f"{student}.json").unlink(missing_ok=True)
+        from nbgrader.api import Gradebook, MissingEntry
+
+        with Gradebook(f"sqlite:///{self.course / 'gradebook.db'}") as gb:
+            try:
+                gb.remove_student(student)
+            except MissingEntry:
+                pass
+
+    def close(self) -> None:
+        self.sandbox.close()
+
+
+try:  # the plugin base class; on a machine without dask this module still imports (student_rows)
+    from distributed.diagnostics.plugin import WorkerPlugin
+except ImportError:  # pragma: no cover
+    WorkerPlugin = object
+
+
+class KitPlugin(WorkerPlugin):
+    """Puts the kit on every worker; the worker's Grader is made on the first task (one at a time)."""
+
+    def __init__(self, kit: bytes, isolate: bool):
+        self.kit, self.isolate = kit, isolate
+        self.folder: Path | None = None
+        self.grader: Grader | None = None
+        self.lock = threading.Lock()
+
+    def __getstate__(self):  # what travels to the workers: the kit and the sandbox setting
+        return {"kit": self.kit, "isolate": self.isolate}
+
+    def __setstate__(self, state):
+        self.__init__(state["kit"], state["isolate"])
+
+    def setup(self, worker=None):
+        self.folder = Path(tempfile.mkdtemp(prefix="linear-kit-"))  # mode 0700: hidden checks inside
+        _unpack(self.kit, self.folder)
+
+    def teardown(self, worker=None):
+        with self.lock:
+            if self.grader is not None:
+                self.grader.close()
+                self.grader = None
+            if self.folder is not None:
+                course = str(self.folder / "autograder")
+                if course in sys.path:
+                    sys.path.remove(course)
+                for name in [m for m in sys.modules if m.split(".")[0] in ("linear_checks", "nbgrader_plugins")]:
+                    del sys.modules[name]  # a later kit brings its own checks
+                shutil.rmtree(self.folder, ignore_errors=True)
+
+    def grade(self, student: str, files: dict[str, bytes]) -> dict:
+        with self.lock:  # one submission at a time per worker process (nbgrader's API is not thread-safe)
+            if self.grader is None:
+                with _quiet(self.folder / "autograder" / "grading.log"):
+                    self.grader = Grader(self.folder / "autograder", self.isolate)
+            return self.grader.grade(student, files)
+
+
+def grade(plugin: str, student: str, files: dict[str, bytes]) -> dict:
+    """The task: grade one student's staged files with the kit the named plugin put on this worker."""
+    from distributed import get_worker
+
+    return get_worker().plugins[plugin].grade(student, files)

@@ -1,0 +1,137 @@
+"""Class grading on a real dask cluster: `dask scheduler` and two `dask worker` processes on 127.0.0.1.
+
+A fake class is graded twice in one course copy: on the embedded LocalCluster (the
+default), then with --force on the loopback cluster, where one worker (its nanny, worker
+process, sandbox and kernels) is killed while submissions are in flight. Every student
+must come back graded exactly once, with the grades of the local run. The workers start
+in a folder of their own: they need the environment, not the course folder.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import os
+import shutil
+import signal
+import sqlite3
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+import pytest
+
+from conftest import REPO, SOLUTIONS, load_by_path
+
+pytestmark = pytest.mark.slow
+BIN = Path(sys.executable).parent
+WRONG = REPO / "tests" / "wrong_implementations"
+
+
+def _make_class(course: Path, n: int) -> None:
+    """n submissions: complete, two exercises done, untouched, or one known mistake, in turn."""
+    release = course / "release" / "linear_layers"
+    files = sorted(p.name for p in (SOLUTIONS / "linear_exercises").glob("*.py") if p.name != "__init__.py")
+    mistakes = [("manual_linear.py", "transposed_weight.py"), ("initialization.py", "kaiming_fan_out.py")]
+    for i in range(n):
+        folder = course / "submitted" / f"s{i:02d}" / "linear_layers" / "linear_exercises"
+        shutil.copytree(release, folder.parent)
+        done = [f for f in files if (folder / f).exists()]
+        kind = i % 4
+        for name in done if kind in (0, 3) else done[:2] if kind == 1 else ():
+            shutil.copy2(SOLUTIONS / "linear_exercises" / name, folder / name)
+        if kind == 3:
+            target, wrong = mistakes[(i // 4) % len(mistakes)]
+            shutil.copy2(WRONG / wrong, folder / target)
+
+
+def _grades(course: Path) -> dict[str, dict]:
+    with open(course / "grades_by_exercise.csv") as f:
+        return {r.pop("student_id"): r for r in csv.DictReader(f)}
+
+
+def _start(cmd: list[str], cwd: Path, log: Path) -> subprocess.Popen:
+    return subprocess.Popen(cmd, cwd=cwd, stdout=open(log, "wb"), stderr=subprocess.STDOUT, start_new_session=True)
+
+
+def _stop(proc: subprocess.Popen) -> None:
+    try:
+        os.killpg(proc.pid, signal.SIGKILL)
+    except ProcessLookupError:
+        pass
+    proc.wait(timeout=30)
+
+
+@pytest.fixture(scope="module")
+def course(tmp_path_factory):
+    course = load_by_path("linear_course_cluster", REPO / "autograder" / "course.py").copy_course(
+        tmp_path_factory.mktemp("course"))
+    subprocess.run([sys.executable, str(course / "course.py"), "release"], check=True, capture_output=True,
+                   timeout=600)
+    _make_class(course, 12)
+    return course
+
+
+def test_a_killed_worker_loses_no_student_and_grades_no_one_twice(course, tmp_path):
+    run = [sys.executable, str(course / "course.py")]
+    local = subprocess.run([*run, "autograde", "--jobs", "2"], capture_output=True, text=True, timeout=900)
+    assert local.returncode == 0, local.stdout + local.stderr
+    assert "dask dashboard at http://127.0.0.1:" in local.stdout
+    subprocess.run([*run, "export"], check=True, capture_output=True, timeout=300)
+    expected = _grades(course)
+    totals = {r["total"] for r in expected.values()}
+    assert len(expected) == 12 and {"19", "0"} <= totals and len(totals) >= 4, expected
+
+    host = tmp_path / "worker-host"  # the workers' own folder: no course files there
+    host.mkdir()
+    scheduler_file = tmp_path / "scheduler.json"
+    procs = [_start([str(BIN / "dask"), "scheduler", "--host", "127.0.0.1", "--port", "0",
+                     "--dashboard-address", "127.0.0.1:0", "--scheduler-file", str(scheduler_file)],
+                    host, tmp_path / "scheduler.log")]
+    try:
+        deadline = time.monotonic() + 60
+        while not scheduler_file.exists() and time.monotonic() < deadline:
+            time.sleep(0.2)
+        address = json.loads(scheduler_file.read_text())["address"]
+        workers = [_start([str(BIN / "dask"), "worker", address, "--nthreads", "1", "--host", "127.0.0.1",
+                           "--no-dashboard", "--name", f"w{i}"], host, tmp_path / f"worker{i}.log")
+                   for i in range(2)]
+        procs += workers
+        started = time.monotonic()
+        grading = subprocess.Popen([*run, "autograde", "--force", "--scheduler", address], stdout=subprocess.PIPE,
+                                   stderr=subprocess.STDOUT)
+        out = []
+
+        def read():
+            for chunk in iter(lambda: grading.stdout.read1(4096), b""):
+                out.append(chunk.decode(errors="replace"))
+
+        reader = threading.Thread(target=read, daemon=True)
+        reader.start()
+        deadline = time.monotonic() + 300
+        while "| 2/12" not in "".join(out) and grading.poll() is None and time.monotonic() < deadline:
+            time.sleep(0.1)
+        assert grading.poll() is None, "".join(out)  # still grading: the kill lands mid-run
+        _stop(workers[0])
+        grading.wait(timeout=900)
+        reader.join(timeout=10)
+        text = "".join(out)
+        assert grading.returncode == 0, text
+        assert "12 of 12 submission(s) graded" in text, text
+        assert "dask dashboard at http://127.0.0.1:" in text
+    finally:
+        for proc in procs:
+            _stop(proc)
+
+    con = sqlite3.connect(course / "gradebook.db")
+    per_student = dict(con.execute("SELECT student_id, COUNT(*) FROM submitted_assignment GROUP BY student_id"))
+    con.close()
+    assert per_student == {s: 1 for s in expected}  # graded once into the gradebook, nobody lost
+    subprocess.run([*run, "export"], check=True, capture_output=True, timeout=300)
+    again = _grades(course)
+    for student, row in again.items():
+        assert row.pop("graded_at") >= time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(started - 1)), student
+        expected[student].pop("graded_at")
+    assert again == expected
