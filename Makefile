@@ -26,7 +26,8 @@ help:
 	@echo "make publish      put the release into nbgrader's exchange (NBGRADER_EXCHANGE=dir)"
 	@echo "make collect      collect submissions (ZIP=folder for an LMS download, else nbgrader's exchange)"
 	@echo "make students CLASS_LIST=file.csv   names for formgrader (CSV: id,first_name,last_name,email)"
-	@echo "make autograde    grade new or changed submissions in parallel (JOBS=n, FORCE=1: all), with feedback"
+	@echo "make autograde    grade new or changed submissions on dask, with feedback (JOBS=n workers here,"
+	@echo "                  SCHEDULER=tcp://host:8786 for a dask cluster, FORCE=1: regrade all)"
 	@echo "make export       autograder/grades.csv and grades_by_exercise.csv"
 	@echo "make grade        autograde + export"
 
@@ -92,7 +93,8 @@ collect: $(STAMP)
 	$(COURSE) collect $(if $(ZIP),--zip "$(ZIP)",)
 
 autograde: $(STAMP)
-	$(COURSE) autograde --jobs $(JOBS) $(if $(NO_SANDBOX),--no-sandbox,) $(if $(FORCE),--force,)
+	$(COURSE) autograde --jobs $(JOBS) $(if $(NO_SANDBOX),--no-sandbox,) $(if $(FORCE),--force,) \
+	  $(if $(SCHEDULER),--scheduler "$(SCHEDULER)",)
 
 feedback: $(STAMP)
 	$(COURSE) feedback

@@ -868,7 +868,7 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--no-sandbox", action="store_true",
                    help="run student code without bubblewrap (not recommended; every feedback file says so)")
     p.add_argument("--force", action="store_true", help="grade every submission again, changed or not")
-    p.add_argument("--scheduler", default=os.environ.get("SCHEDULER") or None,
+    p.add_argument("--scheduler", default=None,
                    help="a dask scheduler's address (tcp://host:8786) to grade on; default: a cluster on this machine")
     p = sub.add_parser("students", help="import a class list (CSV: id,first_name,last_name,email) for formgrader")
     p.add_argument("class_list", type=Path)

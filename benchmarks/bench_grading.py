@@ -1,11 +1,14 @@
 """How fast a class is graded (`make bench-grading`; also the "grading" section of `make bench`).
 
 In a temporary copy of the course, N fake submissions (a mix of complete, partial and
-untouched work) are graded three ways, one after the other in the same run:
+untouched work) are graded four ways, one after the other in the same run:
   1. plain `nbgrader autograde` + `nbgrader generate_feedback`, serial (the baseline);
-  2. autograder/course.py autograde with one worker;
-  3. autograder/course.py autograde with one worker per core.
-It also times the student's self-check (public checks, one exercise and all five) from a
+  2. autograder/course.py autograde on a LocalCluster with one worker;
+  3. the same with one worker per core;
+  4. the same on a loopback cluster: `dask scheduler` + 2 `dask worker` processes on 127.0.0.1.
+Each prints submissions per minute; the one-worker run, less a one-student run, gives
+what one worker core spends per submission (the sizing figure in README.md).
+It also times the student's self-check (public checks, one exercise and all six) from a
 terminal (a fresh Python and sandbox) and as check() in a running kernel (the first call
 starts the sandbox, later ones find it warm). Prints a table; asserts nothing.
 
@@ -30,6 +33,9 @@ from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
 SOLUTION = REPO / "solutions" / "linear_exercises"
+sys.path.insert(0, str(REPO / "tools"))
+
+from loopback_cluster import LoopbackCluster  # noqa: E402
 
 
 @functools.lru_cache(maxsize=None)
@@ -88,7 +94,7 @@ def bench(students: int, repeats: int, emit, sections=("selfcheck", "grading")) 
                 shutil.copy2(SOLUTION / name, package_root / "linear_exercises" / name)
             from linear_checks.runner import default_sandbox, run_checks
 
-            for label, keys in (("one exercise (manual_linear)", ["manual_linear"]), ("all five exercises", [])):
+            for label, keys in (("one exercise (manual_linear)", ["manual_linear"]), ("all six exercises", [])):
                 # a terminal command (Python start and sandbox start included), then check() in a
                 # kernel: its first call starts the sandbox, later calls find it warm
                 cold = [_timed([py, "-m", "linear_checks", *keys], package_root, env) for _ in range(repeats)]
@@ -121,15 +127,38 @@ def bench(students: int, repeats: int, emit, sections=("selfcheck", "grading")) 
         baseline = time.perf_counter() - start
         emit("grading", f"nbgrader autograde + feedback, serial ({students} subs)", baseline, "s")
         emit("grading", "  per submission", baseline / students, "s")
-        # 2./3. this course's grader.
-        for jobs in sorted({1, cores}):
+        # 2.-4. this course's grader on dask: a LocalCluster of 1 worker and of one per core, and a
+        # loopback cluster (the stock `dask scheduler` and `dask worker` commands, 2 workers).
+        per_minute = lambda seconds: students / seconds * 60  # noqa: E731
+        emit("grading", "  submissions per minute", per_minute(baseline), "/min")
+        runs = [(f"local cluster, {jobs} worker(s)", ["--jobs", str(jobs)]) for jobs in sorted({1, cores})]
+        runs.append(("loopback cluster, 2 worker processes", None))
+        timings = {}
+        for label, args in runs:
             _reset(course)
-            seconds = _timed([py, str(course / "course.py"), "autograde", "--jobs", str(jobs)], course, env)
-            emit("grading", f"course.py autograde + feedback, {jobs} worker(s) ({students} subs)", seconds, "s",
+            if args is None:
+                with LoopbackCluster(workers=2, folder=Path(tmp) / "worker-host") as cluster:
+                    seconds = _timed([py, str(course / "course.py"), "autograde", "--scheduler", cluster.address],
+                                     course, env)
+                    memory = cluster.memory()
+            else:
+                seconds = _timed([py, str(course / "course.py"), "autograde", *args], course, env)
+                timings[args[1]] = seconds
+            emit("grading", f"course.py autograde + feedback, {label} ({students} subs)", seconds, "s",
                  baseline=baseline, note="ratio to the serial nbgrader baseline")
-            emit("grading", "  per submission", seconds / students, "s")
+            emit("grading", "  submissions per minute", per_minute(seconds), "/min",
+                 baseline=per_minute(baseline), note="ratio: times as many as serial nbgrader")
             emit("grading", "  projected class of 100", seconds / students * 100 / 60, "min",
-                 note="aim: under 4 min on 2 cores (sandboxed)" if jobs == cores else "")
+                 note="aim: under 2.5 min on 2 cores (sandboxed)" if args and args[1] == str(cores) else "")
+        emit("grading", "  worker memory (process, sandbox, kernel)", max(memory) / 2**20, "MiB",
+             note="largest of the loopback workers, after grading")
+        # What one worker spends on one submission (startup excluded): the sizing figure in README.md.
+        _reset(course)
+        one = _timed([py, str(course / "course.py"), "autograde", "--jobs", "1", "--student", "student000"],
+                     course, env)
+        cost = (timings["1"] - one) / (students - 1)
+        emit("grading", "  one worker, per submission after the first", cost, "s",
+             note=f"1,000 students in 1 h: {1000 * cost / 3600:.1f} cores; 10,000: {10000 * cost / 3600:.1f} cores")
 
 
 def main() -> None:

@@ -10,10 +10,7 @@ in a folder of their own: they need the environment, not the course folder.
 from __future__ import annotations
 
 import csv
-import json
-import os
 import shutil
-import signal
 import sqlite3
 import subprocess
 import sys
@@ -25,8 +22,9 @@ import pytest
 
 from conftest import REPO, SOLUTIONS, load_by_path
 
+LoopbackCluster = load_by_path("loopback_cluster", REPO / "tools" / "loopback_cluster.py").LoopbackCluster
+
 pytestmark = pytest.mark.slow
-BIN = Path(sys.executable).parent
 WRONG = REPO / "tests" / "wrong_implementations"
 
 
@@ -52,18 +50,6 @@ def _grades(course: Path) -> dict[str, dict]:
         return {r.pop("student_id"): r for r in csv.DictReader(f)}
 
 
-def _start(cmd: list[str], cwd: Path, log: Path) -> subprocess.Popen:
-    return subprocess.Popen(cmd, cwd=cwd, stdout=open(log, "wb"), stderr=subprocess.STDOUT, start_new_session=True)
-
-
-def _stop(proc: subprocess.Popen) -> None:
-    try:
-        os.killpg(proc.pid, signal.SIGKILL)
-    except ProcessLookupError:
-        pass
-    proc.wait(timeout=30)
-
-
 @pytest.fixture(scope="module")
 def course(tmp_path_factory):
     course = load_by_path("linear_course_cluster", REPO / "autograder" / "course.py").copy_course(
@@ -84,24 +70,11 @@ def test_a_killed_worker_loses_no_student_and_grades_no_one_twice(course, tmp_pa
     totals = {r["total"] for r in expected.values()}
     assert len(expected) == 12 and {"19", "0"} <= totals and len(totals) >= 4, expected
 
-    host = tmp_path / "worker-host"  # the workers' own folder: no course files there
-    host.mkdir()
-    scheduler_file = tmp_path / "scheduler.json"
-    procs = [_start([str(BIN / "dask"), "scheduler", "--host", "127.0.0.1", "--port", "0",
-                     "--dashboard-address", "127.0.0.1:0", "--scheduler-file", str(scheduler_file)],
-                    host, tmp_path / "scheduler.log")]
-    try:
-        deadline = time.monotonic() + 60
-        while not scheduler_file.exists() and time.monotonic() < deadline:
-            time.sleep(0.2)
-        address = json.loads(scheduler_file.read_text())["address"]
-        workers = [_start([str(BIN / "dask"), "worker", address, "--nthreads", "1", "--host", "127.0.0.1",
-                           "--no-dashboard", "--name", f"w{i}"], host, tmp_path / f"worker{i}.log")
-                   for i in range(2)]
-        procs += workers
+    # the workers' own folder: no course files there
+    with LoopbackCluster(workers=2, folder=tmp_path / "worker-host") as cluster:
         started = time.monotonic()
-        grading = subprocess.Popen([*run, "autograde", "--force", "--scheduler", address], stdout=subprocess.PIPE,
-                                   stderr=subprocess.STDOUT)
+        grading = subprocess.Popen([*run, "autograde", "--force", "--scheduler", cluster.address],
+                                   stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
         out = []
 
         def read():
@@ -114,16 +87,13 @@ def test_a_killed_worker_loses_no_student_and_grades_no_one_twice(course, tmp_pa
         while "| 2/12" not in "".join(out) and grading.poll() is None and time.monotonic() < deadline:
             time.sleep(0.1)
         assert grading.poll() is None, "".join(out)  # still grading: the kill lands mid-run
-        _stop(workers[0])
+        cluster.kill(0)
         grading.wait(timeout=900)
         reader.join(timeout=10)
         text = "".join(out)
         assert grading.returncode == 0, text
         assert "12 of 12 submission(s) graded" in text, text
         assert "dask dashboard at http://127.0.0.1:" in text
-    finally:
-        for proc in procs:
-            _stop(proc)
 
     con = sqlite3.connect(course / "gradebook.db")
     per_student = dict(con.execute("SELECT student_id, COUNT(*) FROM submitted_assignment GROUP BY student_id"))
