@@ -61,7 +61,6 @@ SOLUTION_NOTEBOOKS = REPO / "solutions" / "notebooks"
 DATASETS = REPO / "datasets"  # data the lessons use offline (the MNIST test split)
 CHECKS = COURSE / "linear_checks"  # the checks package (public checks, sandbox, runner): shipped to students
 HIDDEN_CHECKS = COURSE / "hidden_checks"  # never copied anywhere
-SUBMISSION_TIMEOUT = 900.0  # seconds for one student's checks, autograde and feedback together
 GRADED = COURSE / "graded.json"  # student id -> fingerprint of what was graded, and when (regrade only changes)
 VERDICTS = "verdicts"  # under WORK: one JSON file of results per student, read by the notebook's test cells
 
@@ -508,7 +507,9 @@ def autograde(students: list[str] | None, jobs: int, isolate: bool = True, force
         return []
     shutil.rmtree(WORK, ignore_errors=True)
     WORK.mkdir()
+    start = time.perf_counter()
     fingerprints = {student: fingerprint(stage(student)) for student in students}
+    say(f"autograde: {len(students)} submission(s) staged in {time.perf_counter() - start:.1f} s")
     unchanged = [] if force else _unchanged(fingerprints)
     if unchanged:
         say(f"autograde: {len(unchanged)} submission(s) unchanged since they were graded, not graded again "

@@ -50,10 +50,18 @@ def _grades(course: Path) -> dict[str, dict]:
         return {r.pop("student_id"): r for r in csv.DictReader(f)}
 
 
+def _course_module(course: Path):
+    """The course copy's course.py, imported without leaving its folder on sys.path."""
+    saved = list(sys.path)
+    try:
+        return load_by_path("linear_course_cluster", course / "course.py")
+    finally:
+        sys.path[:] = saved
+
+
 @pytest.fixture(scope="module")
 def course(tmp_path_factory):
-    course = load_by_path("linear_course_cluster", REPO / "autograder" / "course.py").copy_course(
-        tmp_path_factory.mktemp("course"))
+    course = _course_module(REPO / "autograder").copy_course(tmp_path_factory.mktemp("course"))
     subprocess.run([sys.executable, str(course / "course.py"), "release"], check=True, capture_output=True,
                    timeout=600)
     _make_class(course, 12)
@@ -105,3 +113,35 @@ def test_a_killed_worker_loses_no_student_and_grades_no_one_twice(course, tmp_pa
         assert row.pop("graded_at") >= time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(started - 1)), student
         expected[student].pop("graded_at")
     assert again == expected
+
+
+def test_the_local_cluster_refuses_a_client_without_its_certificate(course):
+    """Another user of the machine who finds the LocalCluster's port cannot submit work to it."""
+    from distributed import Client
+
+    course_py = _course_module(course)
+    with course_py._dask_client(None, 1) as client:
+        address = client.scheduler.address
+        assert address.startswith("tls://127.0.0.1:")
+        for guess in (address, address.replace("tls://", "tcp://")):
+            with pytest.raises((OSError, TimeoutError)):
+                Client(guess, timeout="3s")
+
+
+def test_the_kit_is_private_to_the_worker(course, tmp_path):
+    """The unpacked kit holds the hidden checks: its folder is readable by its owner only."""
+    course_py = _course_module(course)
+    grading_task = load_by_path("grading_task_of_the_copy", course / "grading_task.py")
+    course_py.WORK.mkdir(exist_ok=True)
+    plugin = grading_task.KitPlugin(course_py.grading_kit(), isolate=True)
+    plugin.setup()
+    try:
+        assert plugin.folder.stat().st_mode & 0o777 == 0o700
+        assert (plugin.folder / "autograder" / "hidden_checks").is_dir()
+        con = sqlite3.connect(plugin.folder / "autograder" / "gradebook.db")
+        assert con.execute("SELECT COUNT(*) FROM student").fetchone() == (0,)  # no other student's data
+        assert con.execute("SELECT name FROM assignment").fetchall() == [("linear_layers",)]
+        con.close()
+    finally:
+        plugin.teardown()
+    assert not plugin.folder.exists()
