@@ -118,13 +118,13 @@ class Grader:
         torch.set_num_threads(1)
         from linear_checks import report
         from linear_checks.runner import read_submission, run_checks
-        from linear_checks.sandbox import Sandbox
+        from linear_checks.sandbox import SLOW_IMPORTS, Sandbox
         from nbgrader.apps import NbGraderAPI
         from nbgrader.coursedir import CourseDirectory
         from traitlets.config import Config, PyFileConfigLoader
 
         self.report, self.read_submission, self.run_checks = report, read_submission, run_checks
-        self.sandbox = Sandbox(isolate=isolate, threads=1)
+        self.sandbox = Sandbox(isolate=isolate, threads=1, preload=SLOW_IMPORTS)
         self.sandbox.start()
         config = PyFileConfigLoader("nbgrader_config.py", path=str(course)).load_config()
         extra = Config()

@@ -26,8 +26,9 @@ def load_by_path(name: str, path: Path):
 def sandbox():
     """One sandbox for the session's check runs (bubblewrap where installed), as the grader uses it."""
     from linear_checks.runner import default_sandbox
+    from linear_checks.sandbox import SLOW_IMPORTS
 
-    box = default_sandbox()
+    box = default_sandbox(preload=SLOW_IMPORTS)
     yield box
     box.close()
 

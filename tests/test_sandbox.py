@@ -134,3 +134,25 @@ def test_memory_and_disk_are_limited(box):
            "        out.append('disk refused')\n"
            "    return out\n")
     assert _ask(box, hog) == ["memory refused", "disk refused"]
+
+
+def test_slow_imports_load_before_ready_for_grading_and_when_idle_for_a_self_check():
+    """sandbox.SLOW_IMPORTS (torchvision): preloaded for class grading; a self-check's sandbox loads it after its first run."""
+    from linear_checks.sandbox import SLOW_IMPORTS
+
+    loaded = "import sys\ndef probe():\n    return 'torchvision' in sys.modules\n"
+    grading = Sandbox(isolate=True, preload=SLOW_IMPORTS)
+    self_check = Sandbox(isolate=True)
+    try:
+        grading.start()
+        self_check.start()
+        assert SLOW_IMPORTS == ("torchvision.utils",)
+        assert _ask(grading, loaded) is True
+        assert _ask(self_check, loaded) is False  # the first call does not wait for it
+        deadline = time.monotonic() + 30
+        while not _ask(self_check, loaded) and time.monotonic() < deadline:
+            time.sleep(1)  # idle: the zygote imports it now
+        assert _ask(self_check, loaded) is True
+    finally:
+        grading.close()
+        self_check.close()

@@ -230,14 +230,14 @@ def run_checks(exercises: list[str] | None = None, package_root=None, hidden: bo
             sandbox.close()
 
 
-def default_sandbox(threads: int = 1) -> Sandbox:
+def default_sandbox(threads: int = 1, preload: tuple[str, ...] = ()) -> Sandbox:
     """Bubblewrap when this machine has it, else process limits only (the report says which)."""
     try:
-        sandbox = Sandbox(isolate=True, threads=threads)
+        sandbox = Sandbox(isolate=True, threads=threads, preload=preload)
         sandbox.start()
         return sandbox
     except SandboxUnavailable:
-        return Sandbox(isolate=False, threads=threads)
+        return Sandbox(isolate=False, threads=threads, preload=preload)
 
 
 def main(argv: list[str] | None = None, sandbox: Sandbox | None = None) -> int:

@@ -76,6 +76,13 @@ def _python_paths() -> list[str]:
     return [p for i, p in enumerate(found) if p not in found[:i] and os.path.isdir(p)]
 
 
+# Imports that take long (torchvision: about 1.3 s) and that a submission may need (the
+# reference weight_viz tiles with torchvision's make_grid). The zygote imports them once,
+# so that the runs it forks have them: before it says it is ready when a sandbox is made
+# with preload=SLOW_IMPORTS (class grading), else when it is first idle after a run (a
+# student's check(): the first call answers sooner, and later calls find them loaded).
+SLOW_IMPORTS = ("torchvision.utils",)
+
 CODE_IN_SANDBOX = "/opt/linear_checks"  # where this folder's evaluator code appears inside the sandbox
 
 
@@ -104,11 +111,14 @@ class Sandbox:
     """One zygote (inside bubblewrap when isolate=True), reused for many runs, one at a time."""
 
     def __init__(self, isolate: bool = True, threads: int = 1, memory_mb: int = 2048, cpu_seconds: int = 120,
-                 file_mb: int = 16, tmpfs_mb: int = 64):
+                 file_mb: int = 16, tmpfs_mb: int = 64, preload: tuple[str, ...] = (),
+                 preload_when_idle: tuple[str, ...] = SLOW_IMPORTS):
         if isolate and not bubblewrap():
             raise SandboxUnavailable("bubblewrap (bwrap) is not installed: apt-get install bubblewrap")
         self.isolate = isolate
         self.threads = threads
+        self.preload = tuple(preload)
+        self.preload_when_idle = tuple(m for m in preload_when_idle if m not in self.preload)
         self.limits = {"memory_mb": memory_mb, "cpu_seconds": cpu_seconds, "file_mb": file_mb}
         self.tmpfs_mb = tmpfs_mb
         self.proc: subprocess.Popen | None = None
@@ -153,8 +163,8 @@ class Sandbox:
         # top folders of /tmp that hold a bind (a virtual environment under /tmp): never wiped
         keep = sorted({str(Path("/tmp", Path(b).relative_to("/tmp").parts[0])) for b in binds
                        if Path(b).is_relative_to("/tmp") and b != "/tmp"})
-        config = {"paths": _python_paths(), "threads": self.threads, "run_dir": "/tmp/run",
-                  "wipe": ["/tmp", "/dev/shm"], "keep": keep}
+        config = {"paths": _python_paths(), "threads": self.threads, "preload": list(self.preload),
+                  "preload_when_idle": list(self.preload_when_idle), "run_dir": "/tmp/run", "wipe": ["/tmp", "/dev/shm"], "keep": keep}
         if not self.isolate:  # a private folder on the machine's own /tmp
             self.own_dir = tempfile.mkdtemp(prefix="linear-checks-")
             config.update(run_dir=os.path.join(self.own_dir, "run"), wipe=[])
