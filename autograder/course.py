@@ -54,7 +54,7 @@ os.environ["PATH"] = os.pathsep.join([str(Path(sys.executable).parent), os.envir
 SOURCE = COURSE / "source" / ASSIGNMENT
 RELEASE = COURSE / "release" / ASSIGNMENT
 GRADEBOOK = COURSE / "gradebook.db"
-WORK = COURSE / ".grading"  # staged submissions and the workers' gradebooks
+WORK = COURSE / ".grading"  # staged submissions (sent to the workers from here)
 COLLECT_NOTES = COURSE / collector.NOTES_FILE  # student id -> notes from collect --zip (not in the student's folder)
 STAGED = "staged"  # under WORK: nbgrader's submitted_directory while grading
 SOLUTION_NOTEBOOKS = REPO / "solutions" / "notebooks"
@@ -62,7 +62,6 @@ DATASETS = REPO / "datasets"  # data the lessons use offline (the MNIST test spl
 CHECKS = COURSE / "linear_checks"  # the checks package (public checks, sandbox, runner): shipped to students
 HIDDEN_CHECKS = COURSE / "hidden_checks"  # never copied anywhere
 GRADED = COURSE / "graded.json"  # student id -> fingerprint of what was graded, and when (regrade only changes)
-VERDICTS = "verdicts"  # under WORK: one JSON file of results per student, read by the notebook's test cells
 
 
 def say(*parts) -> None:
@@ -502,6 +501,10 @@ def autograde(students: list[str] | None, jobs: int, isolate: bool = True, force
     if not GRADEBOOK.exists() or not RELEASE.is_dir() or release_problems(RELEASE):
         release()
     students = students or submitted_students()
+    odd = [s for s in students if len(s) > 100 or not collector.STUDENT_ID.fullmatch(s)]
+    for student in odd:
+        say(f"autograde: {student!r} is not a student id (letters, digits, '.', '@' and '-'): not graded")
+    students = [s for s in students if s not in odd]
     if not students:
         say("autograde: no submissions in autograder/submitted/ (run collect first)")
         return []
@@ -518,14 +521,16 @@ def autograde(students: list[str] | None, jobs: int, isolate: bool = True, force
         if not students:
             return []
     start = time.perf_counter()
-    results: list[dict] = []
+    results: list[dict] = []  # filled as results come back
     try:
         with _dask_client(scheduler, max(1, min(jobs, len(students)))) as client:
-            results = _grade_on(client, students, isolate)
+            if isolate:
+                _check_workers_have_bubblewrap(client)
+            _grade_on(client, students, isolate, results)
             workers = len(client.nthreads())
-    finally:  # also on Ctrl-C: the grades written so far are recorded
-        _zero_rows([r for r in results if not r["success"]])
-        _record_graded({r["student"]: fingerprints[r["student"]] for r in results if r["success"]})
+    finally:  # also on Ctrl-C: what was graded so far is recorded
+        _record_graded({r["student"]: fingerprints[r["student"]] for r in results if r["success"]},
+                       failed=[r["student"] for r in results if not r["success"]])
     failed = [r for r in results if not r["success"]]
     say(f"autograde: {len(results) - len(failed)} of {len(students)} submission(s) graded in "
         f"{time.perf_counter() - start:.1f} s on {workers} worker(s); grades in {GRADEBOOK.relative_to(REPO)}")
@@ -579,41 +584,38 @@ class _dask_client:
             self.cluster.close()
 
 
-def _grade_on(client, students: list[str], isolate: bool) -> list[dict]:
-    """Submit one task per student with the grading kit; write each result as it comes back."""
-    import hashlib
+def _check_workers_have_bubblewrap(client) -> None:
+    """Refuse to start when a worker cannot sandbox (it would fail every task it is given)."""
+    missing = [address for address, path in client.run(shutil.which, "bwrap").items() if not path]
+    if missing:
+        raise SystemExit(f"autograde: {len(missing)} dask worker(s) have no bubblewrap (bwrap): "
+                         f"{', '.join(sorted(missing)[:5])}. Install it there (apt-get install bubblewrap).")
+
+
+def _grade_on(client, students: list[str], isolate: bool, results: list[dict]) -> None:
+    """Submit one task per student with the grading kit; write each result into the gradebook as it comes back."""
     import uuid
 
     from distributed import as_completed
+    from nbgrader.api import Gradebook
     from tqdm import tqdm
 
     import grading_task
 
     client.upload_file(grading_task.__file__)  # to the scheduler and every worker: no course folder needed there
-    kit = grading_kit()
-    plugin = f"linear-kit-{hashlib.sha256(kit).hexdigest()[:16]}"
-    client.register_plugin(grading_task.KitPlugin(kit, isolate), name=plugin)
     run = uuid.uuid4().hex[:8]
+    plugin = f"linear-kit-{run}"
+    client.register_plugin(grading_task.KitPlugin(grading_kit(), isolate), name=plugin)
     futures = {client.submit(grading_task.grade, plugin, student, _staged_files(student), retries=TASK_RETRIES,
                              key=f"linear-grade-{run}-{i}"): student  # keys name no student (the dashboard shows them)
                for i, student in enumerate(students)}
-    results = []
     try:
-        with tqdm(total=len(futures), unit="submission", desc="autograde", file=sys.stdout) as bar:
+        with Gradebook(f"sqlite:///{GRADEBOOK}") as gb, \
+                tqdm(total=len(futures), unit="submission", desc="autograde", file=sys.stdout) as bar:
             for future in as_completed(list(futures)):
                 student = futures.pop(future)
-                try:
-                    result = future.result()
-                    future.release()  # done with: not computed again if its worker goes away
-                except Exception as exc:  # noqa: BLE001 - failed for good (its retries, or its workers, used up)
-                    why = (str(exc).strip().splitlines() or [""])[0][:300]
-                    result = {"student": student, "success": False,
-                              "error": f"the grading task failed ({type(exc).__name__}: {why})"}
-                if result["student"] != student:
-                    result = {"student": student, "success": False, "error": "a worker answered for another student"}
-                if result["success"]:
-                    _write_result(result)
-                results.append(result)
+                results.append(_take(future, student, gb))
+                future.release()  # done with: not computed again if its worker goes away
                 bar.update(1)
                 bar.set_postfix_str(student)
     finally:  # on Ctrl-C or an error here: nothing is left running on the cluster
@@ -623,7 +625,27 @@ def _grade_on(client, students: list[str], isolate: bool) -> list[dict]:
             client.unregister_worker_plugin(plugin)
         except Exception:  # noqa: BLE001 - the cluster is going away anyway
             pass
-    return results
+
+
+def _take(future, student: str, gb) -> dict:
+    """One task's outcome, written into the gradebook and the course folders: grades, or a 0 with the reason."""
+    try:
+        result = future.result()
+        if result.get("student") != student:
+            raise ValueError("a worker answered for another student")
+        if result["success"]:
+            _write_result(gb, result)
+            return result
+    except Exception as exc:  # noqa: BLE001 - failed for good (retries or workers used up), or not writable
+        gb.db.rollback()
+        why = (str(exc).strip().splitlines() or [""])[0][:300]
+        result = {"student": student, "success": False, "error": f"the grading task failed ({type(exc).__name__}: {why})"}
+    try:
+        _write_failure(gb, student, result["error"])
+    except Exception as exc:  # noqa: BLE001 - the gradebook refuses even that: say so, go on with the others
+        gb.db.rollback()
+        result["error"] += f"; its 0 could not be written either ({type(exc).__name__}: {exc})"
+    return result
 
 
 def _staged_files(student: str) -> dict[str, str | bytes]:
@@ -633,7 +655,8 @@ def _staged_files(student: str) -> dict[str, str | bytes]:
 
 def grading_kit() -> bytes:
     """What a worker needs to grade (grading_task.py), as one tar.gz: checks, hidden checks, nbgrader
-    configuration and source notebook, and a gradebook with the assignment and no students."""
+    configuration and source notebook (without the reference exercise files), and a gradebook
+    with the assignment and no students."""
     import io
     import tarfile
 
@@ -648,7 +671,11 @@ def grading_kit() -> bytes:
     finally:
         con.close()
     buffer = io.BytesIO()
-    skip = lambda info: None if "__pycache__" in info.name or info.name.endswith(".pyc") else info  # noqa: E731
+    # source/ holds the reference exercise files too; grading never reads them (a student's files
+    # are kept, not overwritten from source/), so they stay on this machine
+    solutions = {f"autograder/{SOURCE.relative_to(COURSE)}/{rel}" for rel in STUDENT_FILES}
+    skip = lambda info: None if ("__pycache__" in info.name or info.name.endswith(".pyc")  # noqa: E731
+                                 or info.name in solutions) else info
     with tarfile.open(fileobj=buffer, mode="w:gz") as tar:
         for path in (COURSE / "nbgrader_config.py", COURSE / "nbgrader_plugins.py", CHECKS, HIDDEN_CHECKS, SOURCE):
             tar.add(path, arcname=f"autograder/{path.relative_to(COURSE)}", filter=skip)
@@ -657,44 +684,63 @@ def grading_kit() -> bytes:
     return buffer.getvalue()
 
 
-def _write_result(result: dict) -> None:
-    """One student's grading from a worker into gradebook.db (replacing an earlier one) and the course folders.
+def _student_row(gb, student: str) -> None:
+    """The student's gradebook row: kept as it is when there (names from a class list), else named by the id."""
+    from nbgrader.api import MissingEntry
 
-    A student already in gradebook.db keeps their row (names from a class list imported
-    with `make students CLASS_LIST=file.csv`); a new student is named by their id, so that
-    formgrader shows the id rather than "None, None".
-    """
-    from grading_task import STUDENT_TABLES
-
-    student = result["student"]
-    con = sqlite3.connect(GRADEBOOK)
     try:
-        with con:  # one transaction: the old grading goes and the new one comes, or neither
-            old = "(SELECT id FROM submitted_assignment WHERE student_id = ?)"
-            notebooks = f"(SELECT id FROM submitted_notebook WHERE assignment_id IN {old})"
-            con.execute(f"DELETE FROM grade WHERE notebook_id IN {notebooks}", (student,))
-            con.execute(f"DELETE FROM comment WHERE notebook_id IN {notebooks}", (student,))
-            con.execute(f"DELETE FROM submitted_notebook WHERE assignment_id IN {old}", (student,))
-            con.execute("DELETE FROM submitted_assignment WHERE student_id = ?", (student,))
-            for table in STUDENT_TABLES:
-                data = result["rows"].get(table, {"columns": [], "rows": []})
-                known = {row[1] for row in con.execute(f"PRAGMA table_info({table})")}
-                columns = [c for c in data["columns"] if c in known]
-                picks = [data["columns"].index(c) for c in columns]
-                verb = "INSERT OR IGNORE" if table == "student" else "INSERT"
-                con.executemany(f"{verb} INTO {table} ({', '.join(columns)}) VALUES ({', '.join('?' * len(columns))})",
-                                [[row[i] for i in picks] for row in data["rows"]])
-            con.execute("""UPDATE student SET last_name = id, first_name = '' WHERE id = ?
-                           AND last_name IS NULL AND first_name IS NULL""", (student,))
-            con.execute("UPDATE student SET email = '' WHERE id = ? AND email IS NULL", (student,))
-    finally:
-        con.close()
+        gb.find_student(student)
+    except MissingEntry:  # formgrader shows "id, " rather than "None, None"
+        gb.add_student(student, last_name=student, first_name="", email="")
+
+
+def _write_result(gb, result: dict) -> None:
+    """One student's grading from a worker: scores into gradebook.db with nbgrader's API, files into the course.
+
+    As nbgrader's own autograde does, only the automatic scores and comments change: a
+    manual score, extra credit or a flag the instructor gave stays.
+    """
+    student, scores = result["student"], result["scores"]
+    _student_row(gb, student)
+    when = {"timestamp": scores["timestamp"]} if scores.get("timestamp") else {}
+    sub = gb.update_or_create_submission(ASSIGNMENT, student, **when)
+    for nb in sub.notebooks:
+        mine = scores["notebooks"].get(nb.name, {"grades": {}, "comments": {}})
+        for grade in nb.grades:
+            grade.auto_score, grade.needs_manual_grade = mine["grades"].get(grade.name, [0, False])
+        for comment in nb.comments:
+            comment.auto_comment = mine["comments"].get(comment.name)
+    gb.db.commit()
+    _replace_outputs(student, result["files"])
+
+
+def _write_failure(gb, student: str, error: str) -> None:
+    """A submission that could not be graded: 0 points in the gradebook, and feedback that says why."""
+    import html
+
+    _student_row(gb, student)
+    sub = gb.update_or_create_submission(ASSIGNMENT, student)
+    for nb in sub.notebooks:
+        for grade in nb.grades:
+            grade.auto_score, grade.needs_manual_grade = 0, False
+    gb.db.commit()
+    reason = (error.strip().splitlines() or ["?"])[-1]
+    page = (f"<!DOCTYPE html><html><head><meta charset='utf-8'><title>{ASSIGNMENT}</title></head><body>"
+            f"<h1>{ASSIGNMENT}: not graded</h1><p>Your submission could not be graded, so it has 0 points "
+            f"for now. The reason: {html.escape(reason)}</p><p>Your instructor has been told.</p></body></html>")
+    _replace_outputs(student, {f"feedback/{student}/{ASSIGNMENT}/{Path(NOTEBOOK).stem}.html": page.encode()})
+
+
+def _replace_outputs(student: str, files: dict[str, bytes]) -> None:
+    """The student's autograded notebook and feedback: the old ones go, the new ones (from a worker) come."""
     for top in ("autograded", "feedback"):
         shutil.rmtree(COURSE / top / student / ASSIGNMENT, ignore_errors=True)
-    for rel, data in result["files"].items():
-        path = COURSE / rel
-        if not path.resolve().is_relative_to(COURSE / Path(rel).parts[0] / student):
+    for rel, data in files.items():
+        parts = Path(rel).parts
+        if len(parts) != 4 or parts[0] not in ("autograded", "feedback") or parts[1:3] != (student, ASSIGNMENT) \
+                or parts[3] in ("..", "."):
             continue  # only this student's autograded and feedback folders are written
+        path = COURSE.joinpath(*parts)
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_bytes(data)
 
@@ -743,13 +789,15 @@ def _unchanged(fingerprints: dict[str, str]) -> list[str]:
     return kept
 
 
-def _record_graded(fingerprints: dict[str, str]) -> None:
-    """Note what was graded and when (UTC), for the next autograde and for the export."""
+def _record_graded(fingerprints: dict[str, str], failed: list[str] = ()) -> None:
+    """Note what was graded and when (UTC), for the next autograde and for the export; a failed one is graded again."""
     from datetime import datetime, timezone
 
     graded = _graded()
     now = datetime.now(timezone.utc).isoformat(timespec="seconds")
     graded.update({s: {"fingerprint": f, "graded_at": now} for s, f in fingerprints.items()})
+    for student in failed:
+        graded.pop(student, None)
     GRADED.write_text(json.dumps(graded, indent=1, sort_keys=True), encoding="utf-8")
 
 
@@ -778,23 +826,6 @@ def import_students(class_list: Path) -> int:
             gb.update_or_create_student(student, **names)
     say(f"students: {len(rows)} from {class_list} in {GRADEBOOK.relative_to(REPO)}")
     return len(rows)
-
-
-def _zero_rows(failed: list[dict]) -> None:
-    """A submission nbgrader could not grade still gets its row: 0 points, and the reason as a comment."""
-    if not failed:
-        return
-    from nbgrader.api import Gradebook
-
-    with Gradebook(f"sqlite:///{GRADEBOOK}") as gb:
-        for r in failed:
-            sub = gb.update_or_create_submission(ASSIGNMENT, r["student"])
-            for nb in sub.notebooks:
-                for grade in nb.grades:
-                    grade.auto_score, grade.needs_manual_grade = 0, False
-                for comment in nb.comments:
-                    comment.auto_comment = "Grading could not run: " + (r["error"].strip().splitlines() or ["?"])[-1]
-            gb.db.commit()
 
 
 def _html_only_feedback(students: list[str]) -> None:

@@ -11,10 +11,10 @@ bubblewrap, and nothing of the course folder.
                         task, starts one Grader there: torch, nbgrader and the sandbox are
                         set up once per worker process, not once per submission.
     grade(name, ...)    the task: one student's staged files in, plain data out: the
-                        student's gradebook rows, the autograded notebook and the feedback
-                        HTML, and how long it took. The client writes them into the one
-                        gradebook (course.py), so the worker's gradebook copy only ever
-                        holds the student being graded.
+                        student's scores per graded cell, the autograded notebook and the
+                        feedback HTML, and how long it took. The client writes them into
+                        the one gradebook with nbgrader's own API (course.py), so the
+                        worker's gradebook only ever holds the student being graded.
 
 The student's code runs only in the sandbox (linear_checks.sandbox), never in this
 process; the verdict is computed here, on the trusted side, and nbgrader's kernel only
@@ -29,7 +29,6 @@ import io
 import os
 import shutil
 import socket
-import sqlite3
 import sys
 import tarfile
 import tempfile
@@ -40,31 +39,17 @@ from pathlib import Path, PurePosixPath
 
 ASSIGNMENT = "linear_layers"
 NOTEBOOK = "linear_layers.ipynb"
-# The gradebook tables that hold one student's grading, in the order they are written.
-STUDENT_TABLES = ("student", "submitted_assignment", "submitted_notebook", "grade", "comment")
-_STUDENT_ROWS = {
-    "student": "SELECT * FROM student WHERE id = ?",
-    "submitted_assignment": "SELECT * FROM submitted_assignment WHERE student_id = ?",
-    "submitted_notebook": """SELECT * FROM submitted_notebook WHERE assignment_id IN
-                             (SELECT id FROM submitted_assignment WHERE student_id = ?)""",
-    "grade": """SELECT * FROM grade WHERE notebook_id IN (SELECT n.id FROM submitted_notebook n
-                JOIN submitted_assignment a ON n.assignment_id = a.id WHERE a.student_id = ?)""",
-    "comment": """SELECT * FROM comment WHERE notebook_id IN (SELECT n.id FROM submitted_notebook n
-                  JOIN submitted_assignment a ON n.assignment_id = a.id WHERE a.student_id = ?)""",
-}
+def submission_scores(gradebook, student: str) -> dict:
+    """One student's grading in a gradebook, as plain data: what the client writes into its own.
 
-
-def student_rows(db: Path | str, student: str) -> dict[str, dict]:
-    """One student's rows of a gradebook: {table: {"columns": [...], "rows": [[...], ...]}}."""
-    con = sqlite3.connect(db)
-    try:
-        out = {}
-        for table in STUDENT_TABLES:
-            cursor = con.execute(_STUDENT_ROWS[table], (student,))
-            out[table] = {"columns": [d[0] for d in cursor.description], "rows": [list(r) for r in cursor]}
-        return out
-    finally:
-        con.close()
+    {"timestamp": ISO text or None, "notebooks": {notebook: {"grades": {cell: [auto_score,
+    needs_manual_grade]}, "comments": {cell: auto_comment}}}}
+    """
+    sub = gradebook.find_submission(ASSIGNMENT, student)
+    return {"timestamp": sub.timestamp.isoformat() if sub.timestamp else None,
+            "notebooks": {nb.name: {"grades": {g.name: [g.auto_score, bool(g.needs_manual_grade)] for g in nb.grades},
+                                    "comments": {c.name: c.auto_comment for c in nb.comments}}
+                          for nb in sub.notebooks}}
 
 
 @contextlib.contextmanager
@@ -112,7 +97,8 @@ class Grader:
         # nbgrader runs `jupyter` and `alembic` by name: those of this environment.
         os.environ["PATH"] = os.pathsep.join([str(Path(sys.executable).parent), os.environ.get("PATH", "")])
         os.environ["LINEAR_HIDDEN_CHECKS"] = str(course / "hidden_checks")
-        sys.path.insert(0, str(course))  # the kit's linear_checks and nbgrader_plugins
+        _forget_kit_modules()  # an earlier kit's checks, if this worker process graded with one
+        sys.path.insert(0, str(course))  # this kit's linear_checks and nbgrader_plugins
         import torch
 
         torch.set_num_threads(1)
@@ -124,8 +110,6 @@ class Grader:
         from traitlets.config import Config, PyFileConfigLoader
 
         self.report, self.read_submission, self.run_checks = report, read_submission, run_checks
-        self.sandbox = Sandbox(isolate=isolate, threads=1, preload=SLOW_IMPORTS)
-        self.sandbox.start()
         config = PyFileConfigLoader("nbgrader_config.py", path=str(course)).load_config()
         extra = Config()
         extra.CourseDirectory.root = str(course)
@@ -133,6 +117,8 @@ class Grader:
         extra.CourseDirectory.db_url = f"sqlite:///{course / 'gradebook.db'}"
         config.merge(extra)
         self.api = NbGraderAPI(coursedir=CourseDirectory(config=config), config=config)
+        self.sandbox = Sandbox(isolate=isolate, threads=1, preload=SLOW_IMPORTS)
+        self.sandbox.start()  # last: nothing is left running if the set-up fails
         (course / "verdicts").mkdir(exist_ok=True)
 
     def grade(self, student: str, files: dict[str, bytes]) -> dict:
@@ -153,12 +139,18 @@ class Grader:
                 feedback = self.api.generate_feedback(ASSIGNMENT, student) if graded["success"] else {"success": False}
                 out = {"student": student, "success": bool(graded["success"]), "feedback": bool(feedback["success"]),
                        "error": "" if graded["success"] else (graded.get("error") or graded.get("log") or "")[-2000:],
-                       "rows": student_rows(self.course / "gradebook.db", student) if graded["success"] else {},
+                       "scores": self._scores(student) if graded["success"] else {},
                        "files": self._outputs(student)}
         finally:
             self._forget(student)
         out.update(seconds=round(time.perf_counter() - start, 3), worker=f"{socket.gethostname()}:{os.getpid()}")
         return out
+
+    def _scores(self, student: str) -> dict:
+        from nbgrader.api import Gradebook
+
+        with Gradebook(f"sqlite:///{self.course / 'gradebook.db'}") as gb:
+            return submission_scores(gb, student)
 
     def _outputs(self, student: str) -> dict[str, bytes]:
         """The autograded notebook (formgrader shows it) and the feedback HTML, by course-relative path."""
@@ -188,10 +180,23 @@ class Grader:
         self.sandbox.close()
 
 
-try:  # the plugin base class; on a machine without dask this module still imports (student_rows)
+try:  # the plugin base class; without dask this module still imports
     from distributed.diagnostics.plugin import WorkerPlugin
 except ImportError:  # pragma: no cover
     WorkerPlugin = object
+
+
+def _forget_kit_modules(course: str | None = None) -> None:
+    """Unload the kit's modules (and take its folder off sys.path): the next kit brings its own."""
+    for name in [m for m in sys.modules if m.split(".")[0] in ("linear_checks", "nbgrader_plugins")]:
+        del sys.modules[name]
+    while course and course in sys.path:
+        sys.path.remove(course)
+
+
+# One submission at a time per worker process, whatever the number of threads or kits:
+# nbgrader's API, os.environ (LINEAR_VERDICTS) and the log redirection are per process.
+_ONE_AT_A_TIME = threading.Lock()
 
 
 class KitPlugin(WorkerPlugin):
@@ -201,7 +206,6 @@ class KitPlugin(WorkerPlugin):
         self.kit, self.isolate = kit, isolate
         self.folder: Path | None = None
         self.grader: Grader | None = None
-        self.lock = threading.Lock()
 
     def __getstate__(self):  # what travels to the workers: the kit and the sandbox setting
         return {"kit": self.kit, "isolate": self.isolate}
@@ -214,20 +218,16 @@ class KitPlugin(WorkerPlugin):
         _unpack(self.kit, self.folder)
 
     def teardown(self, worker=None):
-        with self.lock:
+        with _ONE_AT_A_TIME:
             if self.grader is not None:
                 self.grader.close()
                 self.grader = None
             if self.folder is not None:
-                course = str(self.folder / "autograder")
-                if course in sys.path:
-                    sys.path.remove(course)
-                for name in [m for m in sys.modules if m.split(".")[0] in ("linear_checks", "nbgrader_plugins")]:
-                    del sys.modules[name]  # a later kit brings its own checks
+                _forget_kit_modules(str(self.folder / "autograder"))
                 shutil.rmtree(self.folder, ignore_errors=True)
 
     def grade(self, student: str, files: dict[str, bytes]) -> dict:
-        with self.lock:  # one submission at a time per worker process (nbgrader's API is not thread-safe)
+        with _ONE_AT_A_TIME:
             if self.grader is None:
                 with _quiet(self.folder / "autograder" / "grading.log"):
                     self.grader = Grader(self.folder / "autograder", self.isolate)

@@ -147,3 +147,66 @@ def test_the_kit_is_private_to_the_worker(course, tmp_path):
     finally:
         plugin.teardown()
     assert not plugin.folder.exists()
+
+
+class _Failed:
+    """A future whose task failed for good."""
+
+    def result(self):
+        raise RuntimeError("KilledWorker: the task's workers died 4 times")
+
+
+class _Done:
+    def __init__(self, result):
+        self._result = result
+
+    def result(self):
+        return self._result
+
+
+def test_a_task_that_fails_for_good_gives_a_zero_row_feedback_that_says_why_and_a_retry_next_time(course):
+    from nbgrader.api import Gradebook
+
+    course_py = _course_module(course)
+    course_py._record_graded({"zz-failed": "old-fingerprint"})
+    with Gradebook(f"sqlite:///{course / 'gradebook.db'}") as gb:
+        result = course_py._take(_Failed(), "zz-failed", gb)
+        assert not result["success"] and "KilledWorker" in result["error"]
+        sub = gb.find_submission("linear_layers", "zz-failed")
+        assert sub.score == 0 and sub.max_score == 19
+        assert gb.find_student("zz-failed").last_name == "zz-failed"
+    course_py._record_graded({}, failed=["zz-failed"])
+    assert "zz-failed" not in course_py._graded()  # graded again by the next autograde
+    page = (course / "feedback" / "zz-failed" / "linear_layers" / "linear_layers.html").read_text()
+    assert "could not be graded" in page and "KilledWorker" in page
+
+
+def test_a_regrade_keeps_what_the_instructor_gave_and_writes_only_that_students_files(course):
+    from nbgrader.api import Gradebook
+
+    course_py = _course_module(course)
+    cells = ["check_manual_linear", "check_param_count", "check_init", "check_weight_viz", "check_low_rank",
+             "check_backward"]
+
+    def result(score, files):
+        return {"student": "zz-regraded", "success": True, "files": files,
+                "scores": {"timestamp": None,
+                           "notebooks": {"linear_layers": {"grades": {c: [score, False] for c in cells},
+                                                           "comments": {}}}}}
+
+    with Gradebook(f"sqlite:///{course / 'gradebook.db'}") as gb:
+        course_py._take(_Done(result(0, {})), "zz-regraded", gb)
+        grade = gb.find_grade("check_backward", "linear_layers", "linear_layers", "zz-regraded")
+        grade.extra_credit = 1.5
+        gb.db.commit()
+        hostile = {"feedback/zz-regraded/linear_layers/linear_layers.html": b"<p>new</p>",
+                   "feedback/s00/linear_layers/linear_layers.html": b"another student's feedback",
+                   "hidden_checks/zz-regraded/linear_layers/x.py": b"not a course file",
+                   "feedback/zz-regraded/../s00/linear_layers.html": b"out"}
+        course_py._take(_Done(result(1, hostile)), "zz-regraded", gb)
+        grade = gb.find_grade("check_backward", "linear_layers", "linear_layers", "zz-regraded")
+        assert (grade.auto_score, grade.extra_credit) == (1, 1.5)  # the new automatic score, the extra credit kept
+        assert gb.find_submission("linear_layers", "zz-regraded").score == 6 + 1.5
+    assert (course / "feedback" / "zz-regraded" / "linear_layers" / "linear_layers.html").read_bytes() == b"<p>new</p>"
+    assert not (course / "hidden_checks" / "zz-regraded").exists()
+    assert b"another student" not in (course / "feedback" / "s00" / "linear_layers" / "linear_layers.html").read_bytes()

@@ -47,7 +47,7 @@ def grade(exercise: str) -> float:
     """For nbgrader's test cells: print this exercise's feedback and return its points.
 
     During class grading the verdicts were computed before the notebook ran
-    ($LINEAR_VERDICTS names their file; see autograder/course.py). Otherwise every
+    ($LINEAR_VERDICTS names their file; see autograder/grading_task.py). Otherwise every
     exercise is checked once, live, on ./linear_exercises: with the hidden checks
     when nbgrader autogrades (NBGRADER_EXECUTION=autograde).
     """
