@@ -9,7 +9,7 @@
     python autograder/course.py collect        # from nbgrader's exchange, or --zip for an LMS download
     python autograder/course.py autograde      # the whole class, in parallel, with progress
     python autograder/course.py feedback       # HTML feedback per student (autograde already makes it)
-    python autograder/course.py export         # grades.csv and grades_by_exercise.csv
+    python autograder/course.py export         # grades.csv, grades_by_exercise.csv, and Canvas and Moodle import files
 
 The make targets (make release, make solutions, make collect, make autograde, make
 feedback, make export, make grade) call these. Each prints what it did and where.
@@ -871,6 +871,7 @@ def export() -> tuple[Path, Path]:
         writer = csv.writer(out)
         graded = _graded()
         writer.writerow(["student_id", *cells, "total", "max_score", "graded_at"])
+        lms_rows = []
         for student in sorted(gb.students, key=lambda s: s.id):
             try:
                 sub = gb.find_submission(ASSIGNMENT, student.id)
@@ -879,8 +880,33 @@ def export() -> tuple[Path, Path]:
             scores = {g.name: g.score for nb in sub.notebooks for g in nb.grades}
             writer.writerow([student.id, *[f"{scores.get(c, 0):g}" for c in cells], f"{sub.score:g}",
                              f"{sub.max_score:g}", graded.get(student.id, {}).get("graded_at", "")])
+            points = {e.key: scores.get(f"check_{e.key}", 0) for e in EXERCISES}
+            lms_rows.append({"student_id": student.id, "first_name": student.first_name or "",
+                             "last_name": student.last_name or "", "email": student.email or "",
+                             "points": points, "total": sum(points.values())})
     say(f"export: {(COURSE / 'grades.csv').relative_to(REPO)}, {by_exercise.relative_to(REPO)}")
+    _export_for_lms(lms_rows, EXERCISES)
     return COURSE / "grades.csv", by_exercise
+
+
+CANVAS_CSV = COURSE / "grades_canvas.csv"  # Canvas: Grades > Import (lms_export.py says how)
+MOODLE_CSV = COURSE / "grades_moodle.csv"  # Moodle: Grades > Import > CSV file
+
+
+def _export_for_lms(rows: list[dict], exercises) -> None:
+    """Canvas's and Moodle's grade import files, with a column per exercise (autograder/lms_export.py)."""
+    import lms_export
+
+    try:
+        lms_export.write_canvas(rows, exercises, CANVAS_CSV)
+        ident = lms_export.write_moodle(rows, exercises, MOODLE_CSV)
+    except ValueError as exc:  # e.g. extra credit above an exercise's points: an LMS column would refuse it
+        CANVAS_CSV.unlink(missing_ok=True)
+        MOODLE_CSV.unlink(missing_ok=True)
+        say(f"export: no Canvas or Moodle file: {exc}")
+        return
+    say(f"export: {CANVAS_CSV.relative_to(REPO)} (Canvas: matched on SIS Login ID = student id), "
+        f"{MOODLE_CSV.relative_to(REPO)} (Moodle: identify users by {ident})")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -905,7 +931,7 @@ def main(argv: list[str] | None = None) -> int:
     p = sub.add_parser("students", help="import a class list (CSV: id,first_name,last_name,email) for formgrader")
     p.add_argument("class_list", type=Path)
     sub.add_parser("feedback", help="HTML feedback per student")
-    sub.add_parser("export", help="grades.csv and grades_by_exercise.csv")
+    sub.add_parser("export", help="grades.csv, grades_by_exercise.csv, grades_canvas.csv and grades_moodle.csv")
     args = parser.parse_args(argv)
     if args.command == "release":
         release(args.validate)

@@ -292,6 +292,20 @@ def test_exports_are_sorted_by_student_with_exercises_in_course_order(graded_cla
     assert students == sorted(students)
 
 
+def test_the_lms_files_hold_every_students_points_per_exercise(graded_class):
+    """grades_canvas.csv and grades_moodle.csv (autograder/lms_export.py) say what grades_by_exercise.csv says."""
+    course, rows, _, _, _ = graded_class
+    with open(course / "grades_canvas.csv", newline="", encoding="utf-8") as f:
+        canvas = list(csv.reader(f))
+    assert canvas[0][:5] == ["Student", "ID", "SIS User ID", "SIS Login ID", "Section"]
+    assert canvas[1][0] == "Points Possible" and [float(v) for v in canvas[1][5:]] == list(POINTS.values())
+    by_login = {r[3]: [float(v) for v in r[5:]] for r in canvas[2:]}
+    assert by_login == {s: list(_scores(row).values()) for s, row in rows.items()}
+    with open(course / "grades_moodle.csv", newline="", encoding="utf-8") as f:
+        moodle = list(csv.DictReader(f))
+    assert {r["Username"]: [float(v) for v in list(r.values())[3:]] for r in moodle} == by_login
+
+
 def test_a_second_autograde_grades_only_what_changed(graded_class):
     """Unchanged submissions keep their grade (and time); an edited one is graded again, alone. Runs last on the class."""
     course, rows, _, _, _ = graded_class
