@@ -28,7 +28,7 @@ help:
 	@echo "make students CLASS_LIST=file.csv   names for formgrader (CSV: id,first_name,last_name,email)"
 	@echo "make autograde    grade new or changed submissions on dask, with feedback (JOBS=n workers here,"
 	@echo "                  SCHEDULER=tcp://host:8786 for a dask cluster, FORCE=1: regrade all)"
-	@echo "make export       autograder/grades.csv and grades_by_exercise.csv"
+	@echo "make export       autograder/grades.csv, grades_by_exercise.csv, grades_canvas.csv, grades_moodle.csv"
 	@echo "make grade        autograde + export"
 
 $(STAMP): pyproject.toml
