@@ -140,6 +140,10 @@ def test_the_kit_is_private_to_the_worker(course, tmp_path):
     try:
         assert plugin.folder.stat().st_mode & 0o777 == 0o700
         assert (plugin.folder / "autograder" / "hidden_checks").is_dir()
+        kit_package = plugin.folder / "autograder" / "source" / "linear_layers" / "linear_exercises"
+        assert kit_package.is_dir()  # the package's other files, restored from source/ by nbgrader
+        sent = {p.name for p in kit_package.iterdir()}
+        assert not sent & {Path(f).name for f in course_py.STUDENT_FILES}  # no reference solution leaves
         con = sqlite3.connect(plugin.folder / "autograder" / "gradebook.db")
         assert con.execute("SELECT COUNT(*) FROM student").fetchone() == (0,)  # no other student's data
         assert con.execute("SELECT name FROM assignment").fetchall() == [("linear_layers",)]
