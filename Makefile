@@ -11,7 +11,7 @@ EX ?=
 ALLOW_ROOT := $(if $(filter 0,$(shell id -u)),--allow-root,)
 
 .PHONY: help install lab test test-fast check stubs stubs-check bench bench-grading clean \
-	release solutions publish collect students autograde feedback export grade
+	release solutions publish collect students autograde feedback export report grade
 
 help:
 	@echo "make lab          create the environment if needed and start JupyterLab on the course"
@@ -29,7 +29,8 @@ help:
 	@echo "make autograde    grade new or changed submissions on dask, with feedback (JOBS=n workers here,"
 	@echo "                  SCHEDULER=tcp://host:8786 for a dask cluster, FORCE=1: regrade all)"
 	@echo "make export       autograder/grades.csv, grades_by_exercise.csv, grades_canvas.csv, grades_moodle.csv"
-	@echo "make grade        autograde + export"
+	@echo "make report       autograder/class_report.html: scores, failing checks, misconceptions, similar code"
+	@echo "make grade        autograde + export + report"
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 11), "Python 3.11 or newer is needed, found " + sys.version' 
@@ -102,7 +103,10 @@ feedback: $(STAMP)
 export: $(STAMP)
 	$(COURSE) export
 
-grade: autograde export
+report: $(STAMP)
+	$(COURSE) report
+
+grade: autograde export report
 
 bench-grading: $(STAMP)
 	$(BIN)/python benchmarks/bench_grading.py

@@ -10,9 +10,11 @@
     python autograder/course.py autograde      # the whole class, in parallel, with progress
     python autograder/course.py feedback       # HTML feedback per student (autograde already makes it)
     python autograder/course.py export         # grades.csv, grades_by_exercise.csv, and Canvas and Moodle import files
+    python autograder/course.py report         # class_report.html: scores, failing checks, misconceptions,
+                                               #   time-outs, grading notes, similar submissions
 
 The make targets (make release, make solutions, make collect, make autograde, make
-feedback, make export, make grade) call these. Each prints what it did and where.
+feedback, make export, make report, make grade) call these. Each prints what it did and where.
 
 Class autograde is nbgrader's own `autograde` and `generate_feedback`, run for one
 student per dask task (grading_task.py): on a LocalCluster of worker processes on this
@@ -46,6 +48,7 @@ sys.path.insert(0, str(COURSE))
 
 from nbgrader_plugins import ASSIGNMENT, NOTE_MARK, NOTEBOOK, STUDENT_FILES, load_module, note_cell  # noqa: E402
 import collector  # noqa: E402
+import variants  # noqa: E402
 
 # nbgrader runs `alembic` and `jupyter` by name: find them next to this Python even when
 # its environment is not activated (make calls .venv/bin/python directly).
@@ -62,6 +65,8 @@ DATASETS = REPO / "datasets"  # data the lessons use offline (the MNIST test spl
 CHECKS = COURSE / "linear_checks"  # the checks package (public checks, sandbox, runner): shipped to students
 HIDDEN_CHECKS = COURSE / "hidden_checks"  # never copied anywhere
 GRADED = COURSE / "graded.json"  # student id -> fingerprint of what was graded, and when (regrade only changes)
+RESULTS = COURSE / "results"  # <student>.json: every check's verdict, the seed of its inputs, the grading notes
+SECRET = COURSE / "course_secret"  # the hidden checks' inputs per student come from it (variants.py)
 
 
 def say(*parts) -> None:
@@ -79,7 +84,7 @@ def copy_course(dest: Path) -> Path:
     """
     outputs = shutil.ignore_patterns("__pycache__", "release", "submitted", "autograded", "feedback", "downloaded",
                                      ".grading", "gradebook.db", "*.csv", "solution", "nbgrader.log", "exchange",
-                                     GRADED.name, collector.NOTES_FILE)
+                                     GRADED.name, collector.NOTES_FILE, RESULTS.name, SECRET.name)
     shutil.copytree(COURSE, dest / "autograder", ignore=outputs)
     shutil.copytree(REPO / "solutions" / "linear_exercises", dest / "solutions" / "linear_exercises", ignore=outputs)
     shutil.copytree(REPO / "tools", dest / "tools", ignore=outputs)
@@ -452,11 +457,15 @@ def stage(student: str) -> Path:
     if notes:
         nb.cells.insert(0, note_cell(notes))
     nbformat.write(nb, dst / NOTEBOOK)
+    (dst.parent / NOTES_NAME).write_text(json.dumps(notes), encoding="utf-8")  # for the results file; not sent
     try:
         (dst / "timestamp.txt").write_bytes(collector.read_regular(src, "timestamp.txt", 1024))
     except (OSError, collector.Refused):
         pass
     return dst
+
+
+NOTES_NAME = "notes.json"  # beside a staged submission: its grading notes
 
 
 def release_stub_dir() -> Path:
@@ -511,7 +520,9 @@ def autograde(students: list[str] | None, jobs: int, isolate: bool = True, force
     shutil.rmtree(WORK, ignore_errors=True)
     WORK.mkdir()
     start = time.perf_counter()
-    fingerprints = {student: fingerprint(stage(student)) for student in students}
+    secret = variants.course_secret(SECRET)
+    seeds = {student: variants.student_seed(secret, ASSIGNMENT, student) for student in students}
+    fingerprints = {student: fingerprint(stage(student), seeds[student]) for student in students}
     say(f"autograde: {len(students)} submission(s) staged in {time.perf_counter() - start:.1f} s")
     unchanged = [] if force else _unchanged(fingerprints)
     if unchanged:
@@ -526,10 +537,10 @@ def autograde(students: list[str] | None, jobs: int, isolate: bool = True, force
         with _dask_client(scheduler, max(1, min(jobs, len(students)))) as client:
             if isolate:
                 _check_workers_have_bubblewrap(client)
-            _grade_on(client, students, isolate, results)
+            _grade_on(client, {s: seeds[s] for s in students}, isolate, results)
             workers = len(client.nthreads())
     finally:  # also on Ctrl-C: what was graded so far is recorded
-        _record_graded({r["student"]: fingerprints[r["student"]] for r in results if r["success"]},
+        _record_graded({r["student"]: fingerprints[r["student"]] for r in results if r["success"]}, seeds,
                        failed=[r["student"] for r in results if not r["success"]])
     failed = [r for r in results if not r["success"]]
     say(f"autograde: {len(results) - len(failed)} of {len(students)} submission(s) graded in "
@@ -592,8 +603,9 @@ def _check_workers_have_bubblewrap(client) -> None:
                          f"{', '.join(sorted(missing)[:5])}. Install it there (apt-get install bubblewrap).")
 
 
-def _grade_on(client, students: list[str], isolate: bool, results: list[dict]) -> None:
-    """Submit one task per student with the grading kit; write each result into the gradebook as it comes back."""
+def _grade_on(client, seeds: dict[str, int], isolate: bool, results: list[dict]) -> None:
+    """Submit one task per student (with the seed of their hidden check inputs) and the grading kit; write each
+    result into the gradebook as it comes back."""
     import uuid
 
     from distributed import as_completed
@@ -606,15 +618,15 @@ def _grade_on(client, students: list[str], isolate: bool, results: list[dict]) -
     run = uuid.uuid4().hex[:8]
     plugin = f"linear-kit-{run}"
     client.register_plugin(grading_task.KitPlugin(grading_kit(), isolate), name=plugin)
-    futures = {client.submit(grading_task.grade, plugin, student, _staged_files(student), retries=TASK_RETRIES,
+    futures = {client.submit(grading_task.grade, plugin, student, _staged_files(student), seed, retries=TASK_RETRIES,
                              key=f"linear-grade-{run}-{i}"): student  # keys name no student (the dashboard shows them)
-               for i, student in enumerate(students)}
+               for i, (student, seed) in enumerate(seeds.items())}
     try:
         with Gradebook(f"sqlite:///{GRADEBOOK}") as gb, \
                 tqdm(total=len(futures), unit="submission", desc="autograde", file=sys.stdout) as bar:
             for future in as_completed(list(futures)):
                 student = futures.pop(future)
-                results.append(_take(future, student, gb))
+                results.append(_take(future, student, seeds[student], gb))
                 future.release()  # done with: not computed again if its worker goes away
                 bar.update(1)
                 bar.set_postfix_str(student)
@@ -627,11 +639,11 @@ def _grade_on(client, students: list[str], isolate: bool, results: list[dict]) -
             pass
 
 
-def _take(future, student: str, gb) -> dict:
+def _take(future, student: str, seed: int, gb) -> dict:
     """One task's outcome, written into the gradebook and the course folders: grades, or a 0 with the reason."""
     try:
         result = future.result()
-        if result.get("student") != student:
+        if result.get("student") != student or result.get("seed") != seed:
             raise ValueError("a worker answered for another student")
         if result["success"]:
             _write_result(gb, result)
@@ -641,7 +653,7 @@ def _take(future, student: str, gb) -> dict:
         why = (str(exc).strip().splitlines() or [""])[0][:300]
         result = {"student": student, "success": False, "error": f"the grading task failed ({type(exc).__name__}: {why})"}
     try:
-        _write_failure(gb, student, result["error"])
+        _write_failure(gb, student, seed, result["error"])
     except Exception as exc:  # noqa: BLE001 - the gradebook refuses even that: say so, go on with the others
         gb.db.rollback()
         result["error"] += f"; its 0 could not be written either ({type(exc).__name__}: {exc})"
@@ -712,9 +724,10 @@ def _write_result(gb, result: dict) -> None:
             comment.auto_comment = mine["comments"].get(comment.name)
     gb.db.commit()
     _replace_outputs(student, result["files"])
+    _write_checks(student, result["seed"], result["verdicts"])
 
 
-def _write_failure(gb, student: str, error: str) -> None:
+def _write_failure(gb, student: str, seed: int, error: str) -> None:
     """A submission that could not be graded: 0 points in the gradebook, and feedback that says why."""
     import html
 
@@ -729,6 +742,21 @@ def _write_failure(gb, student: str, error: str) -> None:
             f"<h1>{ASSIGNMENT}: not graded</h1><p>Your submission could not be graded, so it has 0 points "
             f"for now. The reason: {html.escape(reason)}</p><p>Your instructor has been told.</p></body></html>")
     _replace_outputs(student, {f"feedback/{student}/{ASSIGNMENT}/{Path(NOTEBOOK).stem}.html": page.encode()})
+    _write_checks(student, seed, [], error=reason)
+
+
+def _write_checks(student: str, seed: int, verdicts: list[dict], error: str = "") -> None:
+    """results/<student>.json: what the class report reads (every check's verdict, the notes, the seed)."""
+    from datetime import datetime, timezone
+
+    try:
+        notes = json.loads((WORK / STAGED / student / NOTES_NAME).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        notes = []
+    RESULTS.mkdir(exist_ok=True)
+    record = {"student": student, "seed": seed, "graded_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+              "success": not error, "error": error, "notes": notes, "exercises": verdicts}
+    (RESULTS / f"{student}.json").write_text(json.dumps(record, indent=1), encoding="utf-8")
 
 
 def _replace_outputs(student: str, files: dict[str, bytes]) -> None:
@@ -745,11 +773,12 @@ def _replace_outputs(student: str, files: dict[str, bytes]) -> None:
         path.write_bytes(data)
 
 
-def fingerprint(staged: Path) -> str:
-    """sha256 of what grading reads: the staged submission's files and the course's checks and notebook."""
+def fingerprint(staged: Path, seed: int = 0) -> str:
+    """sha256 of what grading reads: the staged submission's files, the seed of its hidden check inputs, and the
+    course's checks and notebook."""
     import hashlib
 
-    digest = hashlib.sha256()
+    digest = hashlib.sha256(f"seed {seed}\0".encode())
     graded_by = [CHECKS, HIDDEN_CHECKS, SOURCE / NOTEBOOK, COURSE / "nbgrader_plugins.py"]
     for root in [staged, *graded_by]:
         files = sorted(p for p in ([root] if root.is_file() else root.rglob("*"))
@@ -789,13 +818,14 @@ def _unchanged(fingerprints: dict[str, str]) -> list[str]:
     return kept
 
 
-def _record_graded(fingerprints: dict[str, str], failed: list[str] = ()) -> None:
-    """Note what was graded and when (UTC), for the next autograde and for the export; a failed one is graded again."""
+def _record_graded(fingerprints: dict[str, str], seeds: dict[str, int], failed: list[str] = ()) -> None:
+    """Note what was graded, when (UTC) and with which hidden inputs (seed), for the next autograde and the
+    export; a failed one is graded again."""
     from datetime import datetime, timezone
 
     graded = _graded()
     now = datetime.now(timezone.utc).isoformat(timespec="seconds")
-    graded.update({s: {"fingerprint": f, "graded_at": now} for s, f in fingerprints.items()})
+    graded.update({s: {"fingerprint": f, "graded_at": now, "seed": seeds[s]} for s, f in fingerprints.items()})
     for student in failed:
         graded.pop(student, None)
     GRADED.write_text(json.dumps(graded, indent=1, sort_keys=True), encoding="utf-8")
@@ -909,6 +939,59 @@ def _export_for_lms(rows: list[dict], exercises) -> None:
         f"{MOODLE_CSV.relative_to(REPO)} (Moodle: identify users by {ident})")
 
 
+# -- the class report ------------------------------------------------------------------------
+REPORT = COURSE / "class_report.html"
+
+
+def report() -> Path:
+    """The instructor's class report (class_report.py) from what autograde recorded in results/: scores, checks,
+    misconceptions, time-outs and crashes, grading notes, and similar submissions (similarity.py)."""
+    from datetime import datetime, timezone
+
+    import class_report
+    import similarity
+    from linear_checks.exercises import EXERCISES
+    from linear_checks.misconceptions import CATALOGUE
+
+    records = []
+    for path in sorted(RESULTS.glob("*.json")) if RESULTS.is_dir() else []:
+        try:
+            records.append(json.loads(path.read_text(encoding="utf-8")))
+        except (OSError, ValueError) as exc:
+            say(f"report: {path.relative_to(REPO)} could not be read ({exc}); left out")
+    if not records:
+        say("report: nothing graded yet (run make autograde first); the report is empty")
+    code = {r["student"]: _exercise_code(r["student"]) for r in records}
+    stubs = {rel: [(release_stub_dir() / Path(rel).name).read_text(encoding="utf-8")] for rel in STUDENT_FILES}
+    reference = {rel: (REPO / "solutions" / rel).read_text(encoding="utf-8") for rel in STUDENT_FILES}
+    pairs = similarity.find_similar(code, {rel: [*stubs[rel], reference[rel]] for rel in STUDENT_FILES})
+    page = class_report.render(
+        records, assignment=ASSIGNMENT,
+        exercises=[{"key": e.key, "label": e.label, "points": e.points} for e in EXERCISES],
+        notes={r["student"]: r["notes"] for r in records if r.get("notes")},
+        misconceptions={m.key: {"title": m.title, "exercise": m.exercise, "pointer": m.pointer()}
+                        for m in CATALOGUE.values()},
+        similarity_html=similarity.pairs_html(pairs),
+        reference_share=similarity.reference_share(code, reference, stubs),
+        generated_at=datetime.now(timezone.utc).isoformat(timespec="seconds"))
+    REPORT.write_text(page, encoding="utf-8")
+    say(f"report: {REPORT.relative_to(REPO)} ({len(records)} student(s), {len(pairs)} similar pair(s)); "
+        "open it in a browser")
+    return REPORT
+
+
+def _exercise_code(student: str) -> dict[str, str]:
+    """The exercise files a student handed in, as text (read as staging reads them: no links, size-capped)."""
+    folder = COURSE / "submitted" / student / ASSIGNMENT
+    code = {}
+    for rel in STUDENT_FILES:
+        try:
+            code[rel] = collector.read_regular(folder, rel, collector.MAX_PY_BYTES).decode("utf-8", "replace")
+        except (OSError, collector.Refused):
+            pass
+    return code
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     sub = parser.add_subparsers(dest="command", required=True)
@@ -932,6 +1015,7 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("class_list", type=Path)
     sub.add_parser("feedback", help="HTML feedback per student")
     sub.add_parser("export", help="grades.csv, grades_by_exercise.csv, grades_canvas.csv and grades_moodle.csv")
+    sub.add_parser("report", help="the class report (class_report.html): what the class got wrong, similar code")
     args = parser.parse_args(argv)
     if args.command == "release":
         release(args.validate)
@@ -951,6 +1035,8 @@ def main(argv: list[str] | None = None) -> int:
         feedback()
     elif args.command == "export":
         export()
+    elif args.command == "report":
+        report()
     return 0
 
 

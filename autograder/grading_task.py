@@ -35,6 +35,7 @@ import tempfile
 import threading
 import time
 import warnings
+from dataclasses import asdict
 from pathlib import Path, PurePosixPath
 
 ASSIGNMENT = "linear_layers"
@@ -121,7 +122,7 @@ class Grader:
         self.sandbox.start()  # last: nothing is left running if the set-up fails
         (course / "verdicts").mkdir(exist_ok=True)
 
-    def grade(self, student: str, files: dict[str, bytes]) -> dict:
+    def grade(self, student: str, files: dict[str, bytes], seed: int) -> dict:
         start = time.perf_counter()
         folder = self.course / "staged" / student / ASSIGNMENT
         shutil.rmtree(folder.parent, ignore_errors=True)
@@ -132,12 +133,15 @@ class Grader:
         try:
             with _quiet(self.course / "grading.log"):
                 verdicts = self.course / "verdicts" / f"{student}.json"
-                results = self.run_checks(None, files=self.read_submission(folder), hidden=True, sandbox=self.sandbox)
+                results = self.run_checks(None, files=self.read_submission(folder), hidden=True, sandbox=self.sandbox,
+                                          seed=seed)
                 self.report.save(results, verdicts)
                 os.environ["LINEAR_VERDICTS"] = str(verdicts)
                 graded = self.api.autograde(ASSIGNMENT, student)
                 feedback = self.api.generate_feedback(ASSIGNMENT, student) if graded["success"] else {"success": False}
-                out = {"student": student, "success": bool(graded["success"]), "feedback": bool(feedback["success"]),
+                out = {"student": student, "seed": seed, "success": bool(graded["success"]),
+                       "feedback": bool(feedback["success"]),
+                       "verdicts": [{**asdict(r), "score": r.score} for r in results],
                        "error": "" if graded["success"] else (graded.get("error") or graded.get("log") or "")[-2000:],
                        "scores": self._scores(student) if graded["success"] else {},
                        "files": self._outputs(student)}
@@ -187,9 +191,17 @@ except ImportError:  # pragma: no cover
 
 
 def _forget_kit_modules(course: str | None = None) -> None:
-    """Unload the kit's modules (and take its folder off sys.path): the next kit brings its own."""
-    for name in [m for m in sys.modules if m.split(".")[0] in ("linear_checks", "nbgrader_plugins")]:
-        del sys.modules[name]
+    """Unload the checks' modules (and take the kit's folder off sys.path): the next kit brings its own.
+
+    With a course folder, only the modules loaded from that folder go: a process that imported
+    linear_checks from elsewhere (the tests do) keeps its classes, so a check's CheckFailed is
+    still the runner's CheckFailed.
+    """
+    for name, module in list(sys.modules.items()):
+        if name.split(".")[0] not in ("linear_checks", "nbgrader_plugins"):
+            continue
+        if course is None or str(getattr(module, "__file__", None) or "").startswith(course + os.sep):
+            del sys.modules[name]
     while course and course in sys.path:
         sys.path.remove(course)
 
@@ -226,16 +238,17 @@ class KitPlugin(WorkerPlugin):
                 _forget_kit_modules(str(self.folder / "autograder"))
                 shutil.rmtree(self.folder, ignore_errors=True)
 
-    def grade(self, student: str, files: dict[str, bytes]) -> dict:
+    def grade(self, student: str, files: dict[str, bytes], seed: int) -> dict:
         with _ONE_AT_A_TIME:
             if self.grader is None:
                 with _quiet(self.folder / "autograder" / "grading.log"):
                     self.grader = Grader(self.folder / "autograder", self.isolate)
-            return self.grader.grade(student, files)
+            return self.grader.grade(student, files, seed)
 
 
-def grade(plugin: str, student: str, files: dict[str, bytes]) -> dict:
-    """The task: grade one student's staged files with the kit the named plugin put on this worker."""
+def grade(plugin: str, student: str, files: dict[str, bytes], seed: int) -> dict:
+    """The task: grade one student's staged files with the kit the named plugin put on this worker; seed: of the
+    hidden checks' inputs (variants.py)."""
     from distributed import get_worker
 
-    return get_worker().plugins[plugin].grade(student, files)
+    return get_worker().plugins[plugin].grade(student, files, seed)

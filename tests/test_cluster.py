@@ -10,6 +10,7 @@ in a folder of their own: they need the environment, not the course folder.
 from __future__ import annotations
 
 import csv
+import json
 import shutil
 import sqlite3
 import subprocess
@@ -132,12 +133,16 @@ def test_the_local_cluster_refuses_a_client_without_its_certificate(course):
 
 def test_the_kit_is_private_to_the_worker(course, tmp_path):
     """The unpacked kit holds the hidden checks: its folder is readable by its owner only."""
+    from linear_checks import verdicts
+
     course_py = _course_module(course)
     grading_task = load_by_path("grading_task_of_the_copy", course / "grading_task.py")
     course_py.WORK.mkdir(exist_ok=True)
+    secret = course_py.variants.course_secret(course_py.SECRET)
     plugin = grading_task.KitPlugin(course_py.grading_kit(), isolate=True)
     plugin.setup()
     try:
+        assert not any(secret in p.read_bytes() for p in plugin.folder.rglob("*") if p.is_file())  # seeds only
         assert plugin.folder.stat().st_mode & 0o777 == 0o700
         assert (plugin.folder / "autograder" / "hidden_checks").is_dir()
         kit_package = plugin.folder / "autograder" / "source" / "linear_layers" / "linear_exercises"
@@ -151,6 +156,8 @@ def test_the_kit_is_private_to_the_worker(course, tmp_path):
     finally:
         plugin.teardown()
     assert not plugin.folder.exists()
+    # the teardown unloads the kit's modules only: this process's checks keep their classes
+    assert sys.modules["linear_checks.verdicts"] is verdicts
 
 
 class _Failed:
@@ -172,17 +179,20 @@ def test_a_task_that_fails_for_good_gives_a_zero_row_feedback_that_says_why_and_
     from nbgrader.api import Gradebook
 
     course_py = _course_module(course)
-    course_py._record_graded({"zz-failed": "old-fingerprint"})
+    course_py._record_graded({"zz-failed": "old-fingerprint"}, {"zz-failed": 7})
     with Gradebook(f"sqlite:///{course / 'gradebook.db'}") as gb:
-        result = course_py._take(_Failed(), "zz-failed", gb)
+        result = course_py._take(_Failed(), "zz-failed", 7, gb)
         assert not result["success"] and "KilledWorker" in result["error"]
         sub = gb.find_submission("linear_layers", "zz-failed")
         assert sub.score == 0 and sub.max_score == 19
         assert gb.find_student("zz-failed").last_name == "zz-failed"
-    course_py._record_graded({}, failed=["zz-failed"])
+    course_py._record_graded({}, {}, failed=["zz-failed"])
     assert "zz-failed" not in course_py._graded()  # graded again by the next autograde
     page = (course / "feedback" / "zz-failed" / "linear_layers" / "linear_layers.html").read_text()
     assert "could not be graded" in page and "KilledWorker" in page
+    record = json.loads((course / "results" / "zz-failed.json").read_text())  # what the class report reads
+    assert (record["success"], record["seed"], record["exercises"]) == (False, 7, [])
+    assert "KilledWorker" in record["error"]
 
 
 def test_a_regrade_keeps_what_the_instructor_gave_and_writes_only_that_students_files(course):
@@ -193,13 +203,13 @@ def test_a_regrade_keeps_what_the_instructor_gave_and_writes_only_that_students_
              "check_backward"]
 
     def result(score, files):
-        return {"student": "zz-regraded", "success": True, "files": files,
+        return {"student": "zz-regraded", "seed": 7, "success": True, "files": files, "verdicts": [],
                 "scores": {"timestamp": None,
                            "notebooks": {"linear_layers": {"grades": {c: [score, False] for c in cells},
                                                            "comments": {}}}}}
 
     with Gradebook(f"sqlite:///{course / 'gradebook.db'}") as gb:
-        course_py._take(_Done(result(0, {})), "zz-regraded", gb)
+        course_py._take(_Done(result(0, {})), "zz-regraded", 7, gb)
         grade = gb.find_grade("check_backward", "linear_layers", "linear_layers", "zz-regraded")
         grade.extra_credit = 1.5
         gb.db.commit()
@@ -207,7 +217,7 @@ def test_a_regrade_keeps_what_the_instructor_gave_and_writes_only_that_students_
                    "feedback/s00/linear_layers/linear_layers.html": b"another student's feedback",
                    "hidden_checks/zz-regraded/linear_layers/x.py": b"not a course file",
                    "feedback/zz-regraded/../s00/linear_layers.html": b"out"}
-        course_py._take(_Done(result(1, hostile)), "zz-regraded", gb)
+        course_py._take(_Done(result(1, hostile)), "zz-regraded", 7, gb)
         grade = gb.find_grade("check_backward", "linear_layers", "linear_layers", "zz-regraded")
         assert (grade.auto_score, grade.extra_credit) == (1, 1.5)  # the new automatic score, the extra credit kept
         assert gb.find_submission("linear_layers", "zz-regraded").score == 6 + 1.5

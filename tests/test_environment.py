@@ -39,11 +39,14 @@ def test_environment_yml_is_standard(env):
 
 
 def test_same_packages_and_bounds(env, pip_specs):
+    """Every package of pyproject.toml is in environment.yml: from conda-forge, or in its pip: section."""
     conda = {}
     for dep in env["dependencies"]:
         if isinstance(dep, str) and not dep.startswith(("python=", "pip")):
             name, bound = _split(dep)
             conda[CONDA_TO_PIP.get(name, name)] = bound
+        elif isinstance(dep, dict):  # the pip: section (the editable install of the course is not a package)
+            conda.update(_split(d) for d in dep.get("pip", []) if not d.startswith("-"))
     assert conda == pip_specs, "environment.yml and pyproject.toml list different packages or bounds"
 
 

@@ -9,6 +9,7 @@ import pytest
 
 from conftest import copy_solutions
 from linear_checks.exercises import EXERCISES
+from linear_checks.misconceptions import CATALOGUE
 from linear_checks.report import format_report
 
 CORPUS = sorted((Path(__file__).parent / "wrong_implementations").glob("*.py"))
@@ -22,6 +23,14 @@ def _declared(path: Path) -> tuple[str, str]:
             if names == ["TARGET", "MUST_MENTION"]:
                 return tuple(ast.literal_eval(node.value))
     raise AssertionError(f"{path.name} must start with TARGET, MUST_MENTION = ...")
+
+
+def _misconception(path: Path) -> str | None:
+    """The MISCONCEPTION a corpus file declares, if it declares one."""
+    for node in ast.parse(path.read_text()).body:
+        if isinstance(node, ast.Assign) and getattr(node.targets[0], "id", "") == "MISCONCEPTION":
+            return ast.literal_eval(node.value)
+    return None
 
 
 @pytest.fixture(scope="module")
@@ -67,3 +76,19 @@ def test_feedback_names_no_unrelated_mistake(path, corpus_results):
     messages = [c.message for c in result.checks if not c.passed] + [result.error]
     named = sorted(m for m in others if any(m in message for message in messages))
     assert not named, f"{path.name} ({own!r}) is also told {named}:\n{format_report([result])}"
+
+
+@pytest.mark.parametrize("path", [p for p in CORPUS if _misconception(p)], ids=lambda p: p.stem)
+def test_misconception_is_recognised_and_points_to_its_lesson(path, corpus_results):
+    """The grader names the file's misconception from the answers (not the code's text), and no other one."""
+    key = _misconception(path)
+    result = corpus_results[path.name]
+    found = {c.misconception for c in result.checks if not c.passed} - {""}
+    assert found == {key}, f"{path.name}: expected misconception {key!r}, recognised {sorted(found)}"
+    assert CATALOGUE[key].pointer() in format_report([result])
+
+
+def test_every_misconception_has_a_wrong_implementation():
+    declared = {_misconception(p) for p in CORPUS} - {None}
+    assert declared <= set(CATALOGUE), sorted(declared - set(CATALOGUE))
+    assert set(CATALOGUE) <= declared, f"no corpus file for {sorted(set(CATALOGUE) - declared)}"

@@ -14,6 +14,8 @@ import re
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
+from linear_checks.misconceptions import read_more
+
 
 @dataclass
 class CheckResult:
@@ -22,6 +24,8 @@ class CheckResult:
     passed: bool
     message: str = ""
     hidden: bool = False
+    misconception: str = ""  # the known mistake the answer showed (misconceptions.py), or ""
+    outcome: str = ""  # "passed", "failed", "timeout" (took too long), "crashed" (the process died), "not run"
 
 
 @dataclass
@@ -99,6 +103,10 @@ def format_report(results: list[ExerciseResult]) -> str:
                 why = _once(_explain(c.message), said)
                 if why:
                     lines.append("      " + why)
+                more = read_more(c.misconception)
+                if more and more not in said:  # the lesson that treats this mistake, once per exercise
+                    said.add(more)
+                    lines.append("      " + more)
         lines.append("")
     if len(results) > 1:
         total = sum(r.score for r in results)

@@ -16,26 +16,39 @@ line, bounded, between « and ».
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass
 
 import torch
 
 from linear_checks.wire import Raised
 
 MAX_QUOTE = 300
-# A known mistake's value, or (value, the hint that fixes that mistake).
-Diagnosis = torch.Tensor | tuple[torch.Tensor, str]
+
+
+@dataclass(frozen=True)
+class Known:
+    """What a known mistake gives: its value, the hint that fixes it, and its misconception (misconceptions.py)."""
+
+    value: torch.Tensor
+    hint: str = ""
+    misconception: str = ""
 
 
 class CheckFailed(Exception):
-    """A check found a wrong answer; its message is for the student."""
+    """A check found a wrong answer; its message is for the student, its misconception (a key, or "") for both."""
+
+    def __init__(self, message: str, misconception: str = ""):
+        super().__init__(message)
+        self.misconception = misconception
 
 
 class RuleBroken(CheckFailed):
     """A check saw the code break the exercise's rule (e.g. calling F.linear in exercise 1): no points for the exercise."""
 
 
-def fail(message: str):
-    raise CheckFailed(message)
+def fail(message: str, misconception: str = ""):
+    """The check fails with this message; misconception names the known mistake the answer shows, if one does."""
+    raise CheckFailed(message, misconception)
 
 
 def void(message: str):
@@ -90,34 +103,38 @@ def call(fn, *args, what: str, hint: str = "", **kwargs):
 
 
 def expect_tensor_close(actual, expected: torch.Tensor, what: str, hint: str = "", atol: float = 1e-5,
-                        rtol: float = 1e-4, diagnoses: dict[str, Diagnosis] | None = None) -> None:
+                        rtol: float = 1e-4, diagnoses: dict[str, torch.Tensor | Known] | None = None) -> None:
     """Fail unless actual is a tensor of expected's shape and values.
 
     diagnoses maps a description of a known mistake to the value that mistake would
-    produce, or to (value, hint): when the actual value matches one, the message names the
+    produce, or to a Known: when the actual value matches one, the message names the
     mistake and gives that mistake's own hint (none if it has none) instead of `hint`,
-    which is for answers that are wrong in some other way.
+    which is for answers that are wrong in some other way, and the failure carries the
+    Known's misconception.
     """
     if type(actual) is not torch.Tensor:
         fail(f"{what}: expected a tensor of shape {shape(expected)}, got {type(actual).__name__}.{_hint(hint)}")
-    if actual.shape != expected.shape:
-        fail(f"{what}: expected shape {shape(expected)}, got {shape(actual)}.{_hint(hint)}")
     actual_f, expected_f = actual.detach().double(), expected.detach().double()
-    if torch.allclose(actual_f, expected_f, atol=atol, rtol=rtol):
+    if actual.shape == expected.shape and torch.allclose(actual_f, expected_f, atol=atol, rtol=rtol):
         return
     for mistake, diagnosis in (diagnoses or {}).items():
-        value, mistake_hint = diagnosis if isinstance(diagnosis, tuple) else (diagnosis, "")
-        if value.shape == actual.shape and torch.allclose(actual_f, value.detach().double(), atol=atol, rtol=rtol):
-            fail(f"{what}: expected {preview(expected)}, got {preview(actual)}, which is what {mistake} gives."
-                 f"{_hint(mistake_hint)}")
+        known = diagnosis if isinstance(diagnosis, Known) else Known(diagnosis)
+        if known.value.shape == actual.shape and torch.allclose(actual_f, known.value.detach().double(), atol=atol,
+                                                                rtol=rtol):
+            got = (f"{preview(actual)}" if actual.shape == expected.shape
+                   else f"shape {shape(actual)} (expected shape {shape(expected)})")
+            fail(f"{what}: expected {preview(expected)}, got {got}, which is what {mistake} gives."
+                 f"{_hint(known.hint)}", known.misconception)
+    if actual.shape != expected.shape:
+        fail(f"{what}: expected shape {shape(expected)}, got {shape(actual)}.{_hint(hint)}")
     diff = (actual_f - expected_f).abs()
     err = diff.nan_to_num(nan=math.inf).max().item() if diff.numel() else 0.0
     fail(f"{what}: expected {preview(expected)}, got {preview(actual)} "
          f"(largest difference {err:.3g}, tolerance {atol:g}).{_hint(hint)}")
 
 
-def expect_equal(actual, expected, what: str, hint: str = "") -> None:
-    """Fail unless actual == expected, for plain values (ints, strings, tuples, lists)."""
+def expect_equal(actual, expected, what: str, hint: str = "", misconception: str = "") -> None:
+    """Fail unless actual == expected, for plain values (ints, strings, tuples, lists); a failure carries misconception."""
     if type(actual) is tuple or type(expected) is tuple:
         actual = tuple(actual) if isinstance(actual, (list, tuple)) else actual
         expected = tuple(expected)
@@ -125,14 +142,14 @@ def expect_equal(actual, expected, what: str, hint: str = "") -> None:
         fail(f"{what}: expected {expected!r}, got a {type(actual).__name__}.{_hint(hint)}")
     if actual != expected:
         shown = quote(actual) if isinstance(actual, str) else repr(actual)
-        fail(f"{what}: expected {expected!r}, got {shown[:MAX_QUOTE]}.{_hint(hint)}")
+        fail(f"{what}: expected {expected!r}, got {shown[:MAX_QUOTE]}.{_hint(hint)}", misconception)
 
 
-def expect_near(actual, expected: float, rel: float, what: str, hint: str = "") -> None:
-    """Fail unless actual is a number within rel * |expected| of expected."""
+def expect_near(actual, expected: float, rel: float, what: str, hint: str = "", misconception: str = "") -> None:
+    """Fail unless actual is a number within rel * |expected| of expected; a failure carries misconception."""
     if type(actual) not in (int, float) or not math.isfinite(actual) or abs(actual - expected) > rel * abs(expected):
         got = f"{actual:.4g}" if type(actual) in (int, float) else type(actual).__name__
-        fail(f"{what}: expected about {expected:.4g} (within {rel:.0%}), got {got}.{_hint(hint)}")
+        fail(f"{what}: expected about {expected:.4g} (within {rel:.0%}), got {got}.{_hint(hint)}", misconception)
 
 
 def expect_raises(fn, *args, error: str, what: str, hint: str = "", **kwargs) -> Raised:

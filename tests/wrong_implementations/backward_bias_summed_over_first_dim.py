@@ -1,5 +1,6 @@
 """The bias gradient summed over dim 0 only: right for a 2-D batch, wrong for (batch, seq, features)."""
 TARGET, MUST_MENTION = "backward.py", "summed over the first dimension only"
+MISCONCEPTION = "grad_bias_first_dim_only"  # what the grader must recognise (linear_checks/misconceptions.py)
 
 _reference_backward = linear_backward
 

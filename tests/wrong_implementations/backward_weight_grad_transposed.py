@@ -1,5 +1,6 @@
 """The weight gradient written as x.T @ grad_out: (in_features, out_features), the transpose of the weight."""
 TARGET, MUST_MENTION = "backward.py", "x.T @ grad_out (the weight gradient transposed)"
+MISCONCEPTION = "grad_weight_transposed"  # what the grader must recognise (linear_checks/misconceptions.py)
 
 _reference_backward = linear_backward
 

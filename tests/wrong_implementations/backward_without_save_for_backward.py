@@ -1,5 +1,6 @@
 """LinearFunction keeps its inputs as ctx attributes instead of ctx.save_for_backward."""
 TARGET, MUST_MENTION = "backward.py", "ctx.save_for_backward"
+MISCONCEPTION = "not_saved_for_backward"  # what the grader must recognise (linear_checks/misconceptions.py)
 
 
 class LinearFunction(torch.autograd.Function):

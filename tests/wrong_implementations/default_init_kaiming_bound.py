@@ -1,5 +1,6 @@
 """'pytorch_default' uses Kaiming's ReLU bound sqrt(6/fan_in) instead of 1/sqrt(fan_in)."""
 TARGET, MUST_MENTION = "initialization.py", "1/sqrt(fan_in)"
+MISCONCEPTION = "init_default_is_kaiming_relu"  # what the grader must recognise (linear_checks/misconceptions.py)
 
 _reference_init_linear_ = init_linear_  # noqa: F821
 

@@ -1,5 +1,6 @@
 """The second map (rank -> out) has no bias: 128,064 parameters instead of 129,064."""
 TARGET, MUST_MENTION = "low_rank.py", "second map"
+MISCONCEPTION = "low_rank_second_bias_missing"  # what the grader must recognise (linear_checks/misconceptions.py)
 
 
 def _init(self, in_features, out_features, rank, bias=True):

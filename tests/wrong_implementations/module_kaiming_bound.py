@@ -1,5 +1,6 @@
 """ManualLinear draws its weights with Kaiming's bound sqrt(6/fan_in), not PyTorch's 1/sqrt(fan_in)."""
 TARGET, MUST_MENTION = "manual_linear.py", "1/sqrt(in_features)"
+MISCONCEPTION = "default_is_kaiming_relu"  # what the grader must recognise (linear_checks/misconceptions.py)
 
 
 def _kaiming_init(self, in_features, out_features, bias=True):

@@ -1,5 +1,6 @@
 """ManualLinear starts its bias at zero ("PyTorch initializes the bias to zero" is a myth)."""
 TARGET, MUST_MENTION = "manual_linear.py", "bias is all zeros"
+MISCONCEPTION = "bias_starts_at_zero"  # what the grader must recognise (linear_checks/misconceptions.py)
 
 _reference_init = ManualLinear.__init__  # noqa: F821
 

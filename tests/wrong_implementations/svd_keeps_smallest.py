@@ -1,5 +1,6 @@
 """Truncates the SVD at the wrong end: keeps the r smallest singular values."""
 TARGET, MUST_MENTION = "low_rank.py", "smallest singular values"
+MISCONCEPTION = "svd_keeps_smallest"  # what the grader must recognise (linear_checks/misconceptions.py)
 
 
 def _from_linear(cls, linear, rank):

@@ -1,5 +1,6 @@
 """Lets each tile pick its own colour limits (min..max), so white no longer means zero."""
 TARGET, MUST_MENTION = "weight_viz.py", "symmetric around zero"
+MISCONCEPTION = "asymmetric_colour_scale"  # what the grader must recognise (linear_checks/misconceptions.py)
 
 _reference_plot = plot_weight_templates  # noqa: F821
 

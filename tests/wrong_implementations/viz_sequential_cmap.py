@@ -1,5 +1,6 @@
 """Uses a sequential colormap (viridis), which hides the sign of the weights."""
 TARGET, MUST_MENTION = "weight_viz.py", "diverging"
+MISCONCEPTION = "sequential_colour_map"  # what the grader must recognise (linear_checks/misconceptions.py)
 
 _reference_plot = plot_weight_templates  # noqa: F821
 

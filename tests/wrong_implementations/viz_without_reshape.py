@@ -1,5 +1,6 @@
 """Tiles the flat rows as 1 x 784 strips and plots them without reshaping."""
 TARGET, MUST_MENTION = "weight_viz.py", "expected shape"
+MISCONCEPTION = "tiles_not_reshaped"  # what the grader must recognise (linear_checks/misconceptions.py)
 
 
 def weight_grid(weight, image_shape, ncols=None, padding=1):

@@ -12,7 +12,7 @@ import torch.nn.functional as F
 
 from linear_checks.source_rules import autograd_routes
 from linear_checks.student import backward, call_watching_autograd
-from linear_checks.verdicts import call, cases, expect_raises, expect_tensor_close, fail, quote, shape, void
+from linear_checks.verdicts import Known, call, cases, expect_raises, expect_tensor_close, fail, quote, shape, void
 from linear_checks.wire import Raised
 
 # The grader's stand-in for linear_exercises/manual_linear.py in this exercise's runs.
@@ -50,17 +50,18 @@ def ask(student, grad_out, x, weight, bias=True):
 
 
 def shape_mistakes(x, weight):
-    """Shapes that known mistakes give, for each gradient: {name: {shape: what gives it}}."""
+    """Shapes that known mistakes give, for each gradient: {name: {shape: (what gives it, misconception or "")}}."""
     leading, (m, n) = tuple(x.shape[:-1]), tuple(weight.shape)
     out = {"grad_x": {}, "grad_weight": {}, "grad_bias": {}}
     if m != n:
-        out["grad_weight"][(n, m)] = "x.T @ grad_out (the weight gradient transposed)"
+        out["grad_weight"][(n, m)] = ("x.T @ grad_out (the weight gradient transposed)", "grad_weight_transposed")
     for k in range(1, len(leading) + 1):  # a product per leading index, never summed
-        out["grad_weight"].setdefault(leading[:k] + (m, n), "one product per leading index, not summed over them")
+        out["grad_weight"].setdefault(leading[:k] + (m, n), ("one product per leading index, not summed over them", ""))
     if len(leading) >= 2:
-        out["grad_bias"][leading[1:] + (m,)] = "grad_out.sum(0) (summed over the first dimension only)"
+        out["grad_bias"][leading[1:] + (m,)] = ("grad_out.sum(0) (summed over the first dimension only)",
+                                                "grad_bias_first_dim_only")
     if leading:
-        out["grad_bias"].setdefault(leading + (m,), "grad_out itself (not summed at all)")
+        out["grad_bias"].setdefault(leading + (m,), ("grad_out itself (not summed at all)", ""))
     return out
 
 
@@ -70,8 +71,10 @@ def value_mistakes(grad_out, x, weight):
     count = max(rows.shape[0], 1)
     out = {"grad_x": {}, "grad_weight": {}, "grad_bias": {}}
     if weight.shape[0] == weight.shape[1]:
-        out["grad_x"]["grad_out @ weight.T (the weight transposed)"] = (grad_rows @ weight.T).reshape(x.shape)
-        out["grad_weight"]["x.T @ grad_out (the weight gradient transposed)"] = rows.T @ grad_rows
+        out["grad_x"]["grad_out @ weight.T (the weight transposed)"] = Known(
+            (grad_rows @ weight.T).reshape(x.shape), misconception="grad_x_weight_transposed")
+        out["grad_weight"]["x.T @ grad_out (the weight gradient transposed)"] = Known(
+            rows.T @ grad_rows, misconception="grad_weight_transposed")
     if count > 1:
         out["grad_weight"]["the average over the rows instead of their sum"] = grad_rows.T @ rows / count
         out["grad_bias"]["the average over the rows instead of their sum"] = grad_rows.mean(0)
@@ -91,10 +94,10 @@ def expect_gradients(answer, grad_out, x, weight, bias, atol=1e-5):
                      "Hint: with bias=False there is no bias to differentiate: return None in its place.")
             continue
         if isinstance(got, torch.Tensor) and tuple(got.shape) != tuple(expected.shape):
-            mistake = shapes[name].get(tuple(got.shape))
+            mistake, misconception = shapes[name].get(tuple(got.shape), ("", ""))
             if mistake:
                 fail(f"{name} {where}: expected shape {shape(expected)}, got {shape(got)}, "
-                     f"which is the shape of {mistake}. Hint: {hint}")
+                     f"which is the shape of {mistake}. Hint: {hint}", misconception)
         expect_tensor_close(got, expected, f"{name} {where}", hint, atol=atol, rtol=1e-4 if atol >= 1e-6 else 1e-7,
                             diagnoses=values[name])
 
@@ -192,7 +195,7 @@ def check_saves_tensors_with_save_for_backward(student, case):
              f"modified by an inplace operation», got {exc.type_name}: {quote(exc.message)}. Hint: {SAVE_HINT}")
     fail(f"{what}: expected autograd's error «one of the variables needed for gradient computation has been "
          f"modified by an inplace operation», but backward ran with the changed {name}: it was not saved "
-         f"with ctx.save_for_backward. Hint: {SAVE_HINT}")
+         f"with ctx.save_for_backward. Hint: {SAVE_HINT}", "not_saved_for_backward")
 
 
 def check_computes_gradients_without_autograd(student):

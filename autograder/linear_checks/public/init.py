@@ -38,17 +38,22 @@ def _init(student, scheme, bias=True, **options):
     return w.detach(), None if b is None else b.detach()
 
 
-def _expect_uniform(w, bound, what, hint):
+def _expect_uniform(w, bound, what, hint, known=()):
+    """Fail unless w looks like U(-bound, bound); known: (bound, misconception) of popular wrong bounds."""
     top = w.abs().max().item()
     if top > bound * 1.0001:
-        fail(f"{what}: expected every weight within ±{bound:.4g}, found |w| up to {top:.4g}. Hint: {hint}")
+        mistake = next((key for other, key in known if 0.95 * other < top <= other * 1.0001), "")
+        fail(f"{what}: expected every weight within ±{bound:.4g}, found |w| up to {top:.4g}. Hint: {hint}", mistake)
     if top < 0.95 * bound:
         fail(f"{what}: expected weights spread up to ±{bound:.4g}, the largest is {top:.4g}. Hint: {hint}")
     expect_near(w.std().item(), bound / math.sqrt(3), 0.03, f"{what}, standard deviation", hint)
 
 
-def _expect_normal(w, std, what, hint):
-    expect_near(w.std().item(), std, 0.03, f"{what}, standard deviation", hint)
+def _expect_normal(w, std, what, hint, known=()):
+    """Fail unless w looks like N(0, std^2); known: (std, misconception) of popular wrong deviations."""
+    got = w.std().item()
+    mistake = next((key for other, key in known if abs(got - other) <= 0.03 * other), "")
+    expect_near(got, std, 0.03, f"{what}, standard deviation", hint, mistake)
     if w.abs().max().item() < 3.2 * std:  # a uniform with that std never passes 1.74 std
         fail(f"{what}: expected a normal distribution with std {std:.4g}, but no weight is beyond "
              f"{w.abs().max().item():.4g}: that looks uniform. Hint: {hint}")
@@ -95,7 +100,8 @@ def check_kaiming_uniform(student):
     """'kaiming_uniform' (ReLU): U(-a, a) with a = sqrt(6 / fan_in), fan_in = in_features."""
     w, b = _init(student, "kaiming_uniform")
     _expect_uniform(w, math.sqrt(6 / FAN_IN), "kaiming_uniform on Linear(800, 200)",
-                    "He's bound for ReLU is sqrt(6 / fan_in), and fan_in is in_features = weight.shape[1].")
+                    "He's bound for ReLU is sqrt(6 / fan_in), and fan_in is in_features = weight.shape[1].",
+                    known=[(math.sqrt(6 / FAN_OUT), "fan_out_for_fan_in")])
     _expect_zero_bias(b, "kaiming_uniform")
 
 
@@ -103,7 +109,8 @@ def check_kaiming_normal(student):
     """'kaiming_normal' (ReLU): N(0, 2 / fan_in)."""
     w, b = _init(student, "kaiming_normal")
     _expect_normal(w, math.sqrt(2 / FAN_IN), "kaiming_normal on Linear(800, 200)",
-                   "He's variance for ReLU is 2 / fan_in, with fan_in = in_features = weight.shape[1].")
+                   "He's variance for ReLU is 2 / fan_in, with fan_in = in_features = weight.shape[1].",
+                   known=[(math.sqrt(2 / FAN_OUT), "fan_out_for_fan_in")])
     _expect_zero_bias(b, "kaiming_normal")
 
 
@@ -114,12 +121,12 @@ def check_pytorch_default(student):
     _expect_uniform(w, bound, "pytorch_default on Linear(800, 200)",
                     "nn.Linear uses kaiming_uniform_ with a=sqrt(5), which is U(-1/sqrt(fan_in), 1/sqrt(fan_in)), "
                     f"bound {bound:.4g}; Kaiming's ReLU bound sqrt(6/fan_in) = {math.sqrt(6 / FAN_IN):.4g} "
-                    "is not the default.")
+                    "is not the default.", known=[(math.sqrt(6 / FAN_IN), "init_default_is_kaiming_relu")])
     if b is None:
         fail(f"pytorch_default: the layer's bias is gone; expected U(-{bound:.4g}, {bound:.4g}).")
     if torch.count_nonzero(b) == 0:
         fail(f"pytorch_default: the bias is all zeros; expected U(-{bound:.4g}, {bound:.4g}). "
-             "PyTorch's default does not start the bias at zero.")
+             "PyTorch's default does not start the bias at zero.", "init_bias_at_zero")
     if b.abs().max() > bound * 1.0001 or b.abs().max() < 0.8 * bound:
         fail(f"pytorch_default: expected the bias spread over ±{bound:.4g} = 1/sqrt(fan_in), "
              f"found |b| up to {b.abs().max():.4g}.")

@@ -31,12 +31,13 @@ def check_parameter_count_1000_64_1000(student):
     """LowRankLinear(1000, 1000, 64) has (1000*64 + 64) + (64*1000 + 1000) = 129,064 parameters."""
     layer = call(student.LowRankLinear, 1000, 1000, 64, what="LowRankLinear(1000, 1000, 64)")
     got = _count(layer)
-    hint = "two linear maps, 1000 -> 64 and 64 -> 1000, each with its own bias."
+    hint, mistake = "two linear maps, 1000 -> 64 and 64 -> 1000, each with its own bias.", ""
     if got == 128_064:
         hint = "the second map (64 -> 1000) needs its bias too: 1,000 more parameters."
+        mistake = "low_rank_second_bias_missing"
     elif got == 129_000:
         hint = "the first map (1000 -> 64) needs its bias too: 64 more parameters."
-    expect_equal(got, 129_064, "parameters of LowRankLinear(1000, 1000, 64)", hint)
+    expect_equal(got, 129_064, "parameters of LowRankLinear(1000, 1000, 64)", hint, mistake)
     expect_equal(_count(call(student.LowRankLinear, 1000, 1000, 64, bias=False, what="LowRankLinear(..., bias=False)")),
                  128_000, "parameters of LowRankLinear(1000, 1000, 64, bias=False)")
 
@@ -92,7 +93,7 @@ def check_from_linear_is_the_best_rank_r_approximation(student):
     hint = "keep the r LARGEST singular values: torch.linalg.svd returns them in decreasing order, so take U[:, :r], S[:r], Vh[:r]."
     if abs(err - worst) < 1e-3 * worst:
         fail(f"approximation error ||W - W_r||_F = {err:.4g}: expected {best:.4g}, the optimum; yours is what "
-             f"keeping the {r} smallest singular values gives. Hint: {hint}")
+             f"keeping the {r} smallest singular values gives. Hint: {hint}", "svd_keeps_smallest")
     expect_near(err, best, 1e-3, f"approximation error ||W - W_{r}||_F (Eckart-Young)", hint)
     expect_tensor_close(w_r, u[:, :r] @ torch.diag(s[:r]) @ v[:, :r].T, f"full_weight() of the rank-{r} approximation",
                         hint, atol=1e-4)

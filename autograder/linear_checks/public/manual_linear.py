@@ -7,8 +7,8 @@ from torch import nn
 
 from linear_checks.source_rules import library_linear_routes
 from linear_checks.student import backward, call_spied
-from linear_checks.verdicts import (call, cases, expect_equal, expect_near, expect_raises, expect_tensor_close, fail,
-                                     void)
+from linear_checks.verdicts import (Known, call, cases, expect_equal, expect_near, expect_raises, expect_tensor_close,
+                                     fail, void)
 
 WEIGHT_HINT = "PyTorch stores weight as (out_features, in_features), so y = x @ weight.T + bias."
 
@@ -22,8 +22,6 @@ NO_BIAS = "x @ weight.T without the bias"
 NO_BIAS_HINT = "add the bias at the end: y = x @ weight.T + bias (when bias is not None)."
 
 
-def _without_bias(x, layer):
-    return {NO_BIAS: (x @ layer.weight.detach().T, NO_BIAS_HINT)}
 
 
 def _mistakes(x, layer):
@@ -31,11 +29,12 @@ def _mistakes(x, layer):
     w, b = layer.weight.detach(), layer.bias
     out = {}
     if w.shape[0] == w.shape[1]:
-        out["x @ weight + bias (the weight used transposed)"] = (x @ w + (0 if b is None else b.detach()), WEIGHT_HINT)
+        out["x @ weight + bias (the weight used transposed)"] = Known(x @ w + (0 if b is None else b.detach()),
+                                                                      WEIGHT_HINT, "weight_transposed")
     if b is not None:
-        out.update(_without_bias(x, layer))
-        out["x @ weight.T + 2 * bias (the bias added twice)"] = (
-            x @ w.T + 2 * b.detach(), "add the bias once: y = x @ weight.T + bias.")
+        out[NO_BIAS] = Known(x @ w.T, NO_BIAS_HINT, "bias_missing")
+        out["x @ weight.T + 2 * bias (the bias added twice)"] = Known(
+            x @ w.T + 2 * b.detach(), "add the bias once: y = x @ weight.T + bias.", "bias_added_twice")
     return out
 
 
@@ -148,7 +147,7 @@ def check_module_parameters_and_forward(student):
     x = torch.randn(4, 7)
     y = call(module, x, what="ManualLinear(7, 3)(x)", hint=WEIGHT_HINT)
     expect_tensor_close(y, x @ params["weight"].T + params["bias"], "ManualLinear(7, 3) forward",
-                        diagnoses={NO_BIAS: (x @ params["weight"].T, NO_BIAS_HINT)})
+                        diagnoses={NO_BIAS: Known(x @ params["weight"].T, NO_BIAS_HINT, "bias_missing")})
     no_bias = call(student.ManualLinear, 7, 3, bias=False, what="ManualLinear(7, 3, bias=False)")
     count = sum(p.numel() for p in call(no_bias.parameters, what="ManualLinear(7, 3, bias=False).parameters()"))
     if getattr(no_bias, "bias", "missing") is not None or count != 21:
@@ -168,10 +167,12 @@ def check_module_initialization_follows_pytorch_default(student):
     for name, t, want in (("weight", w, (n_out, n_in)), ("bias", b, (n_out,))):
         if not isinstance(t, torch.Tensor):
             fail(f"ManualLinear({n_in}, {n_out}).{name}: expected a tensor of shape {want}, got {type(t).__name__}.")
-    if w.abs().max() > bound * 1.0001:
+    top, kaiming = w.abs().max().item(), math.sqrt(6 / n_in)
+    if top > bound * 1.0001:
         fail(f"ManualLinear({n_in}, {n_out}) weights: expected all within ±{bound:.4g} = 1/sqrt(in_features), "
-             f"found |w| up to {w.abs().max():.4g} (Kaiming's uniform bound sqrt(6/in_features) is "
-             f"{math.sqrt(6 / n_in):.4g}). Hint: nn.Linear draws from U(-1/sqrt(in_features), 1/sqrt(in_features)).")
+             f"found |w| up to {top:.4g} (Kaiming's uniform bound sqrt(6/in_features) is "
+             f"{kaiming:.4g}). Hint: nn.Linear draws from U(-1/sqrt(in_features), 1/sqrt(in_features)).",
+             "default_is_kaiming_relu" if 0.95 * kaiming < top <= kaiming * 1.0001 else "")
     expect_near(w.std().item(), bound / math.sqrt(3), 0.05, "standard deviation of the initial weights",
                 "a uniform U(-a, a) has std a/sqrt(3), with a = 1/sqrt(in_features).")
     if w.abs().max() < 0.95 * bound:
@@ -179,7 +180,7 @@ def check_module_initialization_follows_pytorch_default(student):
              f"the whole range ±{bound:.4g}.")
     if torch.count_nonzero(b) == 0:
         fail(f"the initial bias is all zeros: expected U(-{bound:.4g}, {bound:.4g}) like nn.Linear. "
-             "PyTorch does not start the bias at zero.")
+             "PyTorch does not start the bias at zero.", "bias_starts_at_zero")
     if b.abs().max() > bound * 1.0001:
         fail(f"initial bias: expected all within ±{bound:.4g} = 1/sqrt(in_features), found {b.abs().max():.4g}.")
     expect_near(b.std().item(), bound / math.sqrt(3), 0.2, "standard deviation of the initial bias",

@@ -20,16 +20,17 @@ def check_linear_param_count(student, case):
     n_in, n_out, bias, expected = case
     got = call(student.linear_param_count, n_in, n_out, bias=bias,
                what=f"linear_param_count({n_in}, {n_out}, bias={bias})")
-    hint = FORMULA
+    hint, mistake = FORMULA, ""
     if type(got) not in (int, float):  # a tensor, None, ...: expect_equal says what came back
         pass
     elif got == expected - n_out and bias:
-        hint = "you left out the bias: with bias=True add out_features."
+        hint, mistake = "you left out the bias: with bias=True add out_features.", "count_without_bias"
     elif got == expected + n_out and not bias:
         hint = "with bias=False there is no bias to count."
     elif got in (n_out * (n_in + 1) + 1, n_out * n_in + n_in):
         hint = "an off-by-one or in/out mix-up: the bias has out_features entries. " + FORMULA
-    expect_equal(got, expected, f"linear_param_count({n_in}, {n_out}, bias={bias})", hint)
+        mistake = "count_off_by_one"
+    expect_equal(got, expected, f"linear_param_count({n_in}, {n_out}, bias={bias})", hint, mistake)
 
 
 def _mlp(student, *sizes, frozen_first=False):
@@ -46,10 +47,10 @@ def check_count_parameters_of_a_network(student):
     """[100 -> 50 -> 25 -> 10] with ReLUs has 5,050 + 1,275 + 260 = 6,585 parameters."""
     model = _mlp(student, 100, 50, 25, 10)
     got = call(student.count_parameters, model, what="count_parameters([100 -> 50 -> 25 -> 10])")
-    hint = "sum p.numel() over model.parameters()."
+    hint, mistake = "sum p.numel() over model.parameters().", ""
     if type(got) in (int, float) and got == 6_585 - 85:
-        hint = "the biases (50 + 25 + 10 = 85) are parameters too."
-    expect_equal(got, 6_585, "count_parameters of the 100 -> 50 -> 25 -> 10 network", hint)
+        hint, mistake = "the biases (50 + 25 + 10 = 85) are parameters too.", "count_without_bias"
+    expect_equal(got, 6_585, "count_parameters of the 100 -> 50 -> 25 -> 10 network", hint, mistake)
 
 
 def check_count_parameters_mnist_mlp(student):
@@ -73,10 +74,12 @@ def check_trainable_only(student):
 def check_buffers_and_shared_weights(student):
     """BatchNorm's running statistics are buffers, not parameters; a shared layer counts once."""
     model = make(student, spec("Sequential", spec("Linear", 8, 16), spec("BatchNorm1d", 16)))
-    expect_equal(call(student.count_parameters, model, what="count_parameters"), 144 + 32,
-                 "count_parameters of Linear(8, 16) + BatchNorm1d(16)",
+    got = call(student.count_parameters, model, what="count_parameters")
+    with_buffers = 144 + 32 + 16 + 16 + 1  # running_mean, running_var, num_batches_tracked
+    expect_equal(got, 144 + 32, "count_parameters of Linear(8, 16) + BatchNorm1d(16)",
                  "BatchNorm1d(16) has 32 parameters (weight, bias); running_mean, running_var and "
-                 "num_batches_tracked are buffers. Use model.parameters(), not state_dict().")
+                 "num_batches_tracked are buffers. Use model.parameters(), not state_dict().",
+                 "buffers_counted" if type(got) in (int, float) and got == with_buffers else "")
     shared = make(student, spec("Linear", 5, 5))
     tied = make(student, spec("Sequential", shared, spec("ReLU"), shared))  # the same module twice
     expect_equal(call(student.count_parameters, tied, what="count_parameters"), 30,

@@ -16,13 +16,17 @@ import numpy as np
 import torch
 
 from linear_checks.student import Remote, figure
-from linear_checks.verdicts import call, cases, expect_equal, expect_raises, expect_tensor_close, fail, quote
+from linear_checks.verdicts import Known, call, cases, expect_equal, expect_raises, expect_tensor_close, fail, quote
 from linear_checks.wire import Raised
 
 DIVERGING = {"RdBu", "RdBu_r", "bwr", "bwr_r", "coolwarm", "coolwarm_r", "seismic", "seismic_r",
              "PiYG", "PiYG_r", "PRGn", "PRGn_r", "BrBG", "BrBG_r", "PuOr", "PuOr_r", "RdGy", "RdGy_r",
              "RdYlBu", "RdYlBu_r", "RdYlGn", "RdYlGn_r", "Spectral", "Spectral_r",
              "berlin", "managua", "vanimo", "berlin_r", "managua_r", "vanimo_r"}
+
+
+NOT_RESHAPED = "each row drawn flat, not reshaped to the image"
+RESHAPE_HINT = "reshape row k of the weight to image_shape: weight[k].reshape(h, w)."
 
 
 def patterned(n, h, w):
@@ -54,7 +58,9 @@ def check_weight_grid_tiles(student, case):
     expect_tensor_close(grid, expected_grid(images, ncols, padding=1), f"weight_grid of a ({n}, {h * w}) weight as {h}x{w} tiles",
                         "reshape each row to image_shape (row-major), keep the raw values (no normalising) "
                         "and use padding 1 around every tile.",
-                        diagnoses={"tiles transposed (reshaped to (w, h) or .T)": expected_grid(transposed, ncols, 1)})
+                        diagnoses={"tiles transposed (reshaped to (w, h) or .T)": expected_grid(transposed, ncols, 1),
+                                   NOT_RESHAPED: Known(expected_grid(images.reshape(n, 1, h * w), ncols, 1),
+                                                       RESHAPE_HINT, "tiles_not_reshaped")})
 
 
 def check_weight_grid_rejects_wrong_image_shape(student):
@@ -165,7 +171,8 @@ def check_one_reshaped_image_per_unit_with_titles(student):
     tiles = shown(student, weight, (28, 28), render=True)
     expect_equal(len(tiles), 10, "number of images drawn for a (10, 784) weight", "one imshow per output unit.")
     for k, tile in enumerate(tiles):
-        expect_tensor_close(tile["array"].float(), images[k], f"the image of tile {k}", "reshape row k of the weight to image_shape.")
+        expect_tensor_close(tile["array"].float(), images[k], f"the image of tile {k}", RESHAPE_HINT,
+                            diagnoses={NOT_RESHAPED: Known(images[k].reshape(1, -1), RESHAPE_HINT, "tiles_not_reshaped")})
     expect_equal([t["title"] for t in tiles], [str(k) for k in range(10)], "default tile titles")
     expect_drawn(tiles)
     tiles = shown(student, weight[:3], (28, 28), titles=["a", "b", "c"])
@@ -184,7 +191,8 @@ def check_shared_symmetric_colour_scale(student):
         lo, hi = tile["clim"]
         if abs(lo + v) > 1e-4 * v or abs(hi - v) > 1e-4 * v:
             fail(f"tile {k} uses colour limits ({lo:.4g}, {hi:.4g}): expected ({-v:.4g}, {v:.4g}), "
-                 "one shared scale symmetric around zero. Hint: pass vmin=-v, vmax=v with v = weight.abs().max().")
+                 "one shared scale symmetric around zero. Hint: pass vmin=-v, vmax=v with v = weight.abs().max().",
+                 "asymmetric_colour_scale" if abs(lo + hi) > 1e-4 * v else "")
 
 
 def check_diverging_colormap(student):
@@ -196,4 +204,4 @@ def check_diverging_colormap(student):
     for k, tile in enumerate(tiles):
         if tile["cmap"] not in DIVERGING:
             fail(f"tile {k} uses the colormap {tile['cmap'][:40]!r}: expected a diverging one such as 'RdBu_r', "
-                 "'bwr' or 'coolwarm', so positive and negative weights get different colours.")
+                 "'bwr' or 'coolwarm', so positive and negative weights get different colours.", "sequential_colour_map")
