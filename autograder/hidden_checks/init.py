@@ -8,12 +8,8 @@ import math
 
 import torch
 
-from linear_checks.student import make, spec
+from linear_checks.student import draw, make, spec
 from linear_checks.verdicts import call, expect_near, fail
-
-
-def _randint(low: int, high: int) -> int:
-    return int(torch.randint(low, high + 1, ()))
 
 
 def _uniform(low: float, high: float) -> float:
@@ -35,8 +31,8 @@ def _init(student, scheme, n_in, n_out, **options):
 
 def check_options_change_the_distribution(student):
     """normal(mean, std), xavier_uniform(gain) and kaiming_normal(nonlinearity='tanh')."""
-    n_in, n_out = _randint(400, 900), _randint(200, 390)  # never square: fan_in and fan_out differ
-    mean = _uniform(1.0, 2.0) * (1 if _randint(0, 1) else -1)
+    n_in, n_out = draw(400, 900), draw(200, 390)  # never square: fan_in and fan_out differ
+    mean = _uniform(1.0, 2.0) * (1 if draw(0, 1) else -1)
     std = _uniform(0.25, 0.75)
     w, _ = _init(student, "normal", n_in, n_out, mean=mean, std=std)
     expect_near(w.mean().item(), mean, 0.02, f"mean after init_linear_(layer, 'normal', mean={mean:g}, std={std:g})")
@@ -54,8 +50,8 @@ def check_options_change_the_distribution(student):
 
 def check_pytorch_default_exact_bound(student):
     """pytorch_default on a small fan_in = k*k: weight and bias within ±1/k."""
-    k = _randint(2, 6)
-    n_out = _randint(3000, 5000)
+    k = draw(2, 6)
+    n_out = draw(3000, 5000)
     w, b = _init(student, "pytorch_default", k * k, n_out)
     for name, t in (("weight", w), ("bias", b)):
         top = t.abs().max().item()

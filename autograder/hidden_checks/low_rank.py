@@ -3,17 +3,13 @@
 import torch
 
 from linear_checks.public.low_rank import known_spectrum
-from linear_checks.student import backward, make, spec
+from linear_checks.student import backward, draw, make, spec
 from linear_checks.verdicts import call, expect_equal, expect_tensor_close, fail
-
-
-def _randint(low: int, high: int) -> int:
-    return int(torch.randint(low, high + 1, ()))
 
 
 def check_from_linear_without_bias_and_original_untouched(student):
     """from_linear on Linear(bias=False) gives no bias; the original layer is not modified."""
-    n_in, n_out, rank = _randint(8, 16), _randint(5, 8), _randint(2, 4)
+    n_in, n_out, rank = draw(8, 16), draw(5, 8), draw(2, 4)
     weight = torch.randn(n_out, n_in)
     linear = make(student, spec("Linear", n_in, n_out, bias=False, state={"weight": weight}))
     low = call(student.LowRankLinear.from_linear, linear, rank,
@@ -29,9 +25,9 @@ def check_from_linear_without_bias_and_original_untouched(student):
 
 def check_random_rank_approximation(student):
     """from_linear on a layer of random size and rank keeps the largest singular values."""
-    n_out, n_in = _randint(10, 30), _randint(31, 50)
-    r = _randint(1, n_out - 1)
-    linear, weight, _, u, s, v = known_spectrum(student, n_out=n_out, n_in=n_in, seed=_randint(0, 10**6))
+    n_out, n_in = draw(10, 30), draw(31, 50)
+    r = draw(1, n_out - 1)
+    linear, weight, _, u, s, v = known_spectrum(student, n_out=n_out, n_in=n_in)
     low = call(student.LowRankLinear.from_linear, linear, r, what=f"from_linear(Linear({n_in}, {n_out}), {r})")
     expect_tensor_close(call(low.full_weight, what="full_weight()"), u[:, :r] @ torch.diag(s[:r]) @ v[:, :r].T,
                         f"full_weight() of the rank-{r} approximation of a ({n_out}, {n_in}) weight", atol=1e-4)
@@ -39,7 +35,7 @@ def check_random_rank_approximation(student):
 
 def check_rank_one_and_gradients(student):
     """rank=1 works, and gradients reach both maps."""
-    n_in, n_out, batch = _randint(2, 12), _randint(2, 12), _randint(1, 6)
+    n_in, n_out, batch = draw(2, 12), draw(2, 12), draw(1, 6)
     name = f"LowRankLinear({n_in}, {n_out}, 1)"
     layer, x = call(student.LowRankLinear, n_in, n_out, 1, what=name), torch.randn(batch, n_in)
     y = call(layer, x, what=f"{name}(x)")

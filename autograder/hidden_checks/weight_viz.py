@@ -3,16 +3,13 @@
 import torch
 
 from linear_checks.public.weight_viz import expected_grid, shown
+from linear_checks.student import draw
 from linear_checks.verdicts import call, expect_equal, expect_tensor_close, fail
-
-
-def _randint(low: int, high: int) -> int:
-    return int(torch.randint(low, high + 1, ()))
 
 
 def check_padding_zero_and_default_columns(student):
     """padding=0 packs tiles edge to edge; ten tiles default to 5 columns."""
-    h, w = _randint(2, 5), _randint(2, 5)
+    h, w = draw(2, 5), draw(2, 5)
     weight = torch.randn(10, h * w)
     grid = call(student.weight_grid, weight, (h, w), ncols=5, padding=0, what=f"weight_grid(..., ({h}, {w}), padding=0)")
     expect_equal(tuple(grid.shape) if isinstance(grid, torch.Tensor) else type(grid).__name__, (2 * h, 5 * w),
@@ -27,8 +24,8 @@ def check_padding_zero_and_default_columns(student):
 
 def check_random_weight_grid(student):
     """A random weight of random tile size and column count is tiled exactly."""
-    n, h, w = _randint(2, 12), _randint(2, 9), _randint(2, 9)
-    ncols = _randint(1, min(6, n))  # at most one row of tiles per unit (make_grid narrows a short row)
+    n, h, w = draw(2, 12), draw(2, 9), draw(2, 9)
+    ncols = draw(1, min(6, n))  # at most one row of tiles per unit (make_grid narrows a short row)
     weight = torch.randn(n, h * w)
     grid = call(student.weight_grid, weight, (h, w), ncols=ncols, what=f"weight_grid(({n}, {h * w}), ({h}, {w}), ncols={ncols})")
     expect_tensor_close(grid, expected_grid(weight.reshape(n, h, w), ncols, 1),
@@ -37,7 +34,7 @@ def check_random_weight_grid(student):
 
 def check_plot_accepts_trainable_and_zero_weights(student):
     """A weight that requires grad, and an all-zero weight, both plot one image per unit."""
-    n, h, w = _randint(2, 6), _randint(3, 7), _randint(3, 7)
+    n, h, w = draw(2, 6), draw(3, 7), draw(3, 7)
     rows, cols = torch.meshgrid(torch.arange(h) - (h - 1) / 2, torch.arange(w) - (w - 1) / 2, indexing="ij")
     slopes = torch.randn(n, 2, 1, 1)  # random smooth tiles: their pictures can be compared with them (expect_drawn)
     trainable = (slopes[:, 0] * rows + slopes[:, 1] * cols).reshape(n, h * w).requires_grad_()

@@ -138,3 +138,9 @@ def figure(fig: Remote, render: bool = False, dpi: float | None = None) -> dict:
 
 def seed(run, value: int) -> None:
     run.request({"op": "seed", "target": 0, "value": int(value)})
+
+
+def draw(low: int, high: int) -> int:
+    """A whole number in [low, high] from the check's generator: seeded by the runner, per student at class
+    grading, so the question changes with the student while a local run always asks the same."""
+    return int(torch.randint(low, high + 1, ()))

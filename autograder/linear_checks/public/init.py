@@ -9,21 +9,23 @@ import math
 
 import torch
 
-from linear_checks.student import Remote, identity, make, spec
+from linear_checks.student import Remote, draw, identity, make, spec
 from linear_checks.verdicts import call, expect_near, fail
 
-FAN_IN, FAN_OUT = 800, 200  # not square, so fan_in and fan_out cannot be confused
+FAN_IN, FAN_OUT = 800, 200  # about the layer's size (drawn near these); never square, so fan_in and fan_out differ
 
 
 def _init(student, scheme, bias=True, **options):
-    """init_linear_ on a Linear(FAN_IN, FAN_OUT) filled with 7s; its weight and bias (None without bias) after."""
-    state = {"weight": torch.full((FAN_OUT, FAN_IN), 7.0)}  # start from something no scheme produces
+    """init_linear_ on a Linear(fan_in, fan_out) filled with 7s, its sizes drawn near (FAN_IN, FAN_OUT) (per
+    student at class grading); its weight and bias (None without bias) after."""
+    fan_in, fan_out = FAN_IN + draw(-100, 100), FAN_OUT + draw(-50, 50)
+    state = {"weight": torch.full((fan_out, fan_in), 7.0)}  # start from something no scheme produces
     if bias:
-        state["bias"] = torch.full((FAN_OUT,), 7.0)
-    layer = make(student, spec("Linear", FAN_IN, FAN_OUT, bias=bias, state=state))
+        state["bias"] = torch.full((fan_out,), 7.0)
+    layer = make(student, spec("Linear", fan_in, fan_out, bias=bias, state=state))
     weight_before = identity(layer, "weight")
     args = ", ".join([repr(scheme)] + [f"{k}={v!r}" for k, v in options.items()])
-    result = call(student.init_linear_, layer, scheme, what=f"init_linear_(Linear({FAN_IN}, {FAN_OUT}), {args})",
+    result = call(student.init_linear_, layer, scheme, what=f"init_linear_(Linear({fan_in}, {fan_out}), {args})",
                   **options)
     if identity(layer, "weight") != weight_before:
         fail("init_linear_ replaced layer.weight with a new tensor: expected it to fill the existing "
@@ -59,6 +61,11 @@ def _expect_normal(w, std, what, hint, known=()):
              f"{w.abs().max().item():.4g}: that looks uniform. Hint: {hint}")
 
 
+def _on(w, bias: bool = True) -> str:
+    """'Linear(fan_in, fan_out)' of the layer this weight came from."""
+    return f"Linear({w.shape[1]}, {w.shape[0]}{'' if bias else ', bias=False'})"
+
+
 def _expect_zero_bias(b, scheme):
     if b is not None and torch.count_nonzero(b) > 0:
         fail(f"scheme {scheme!r}: expected the bias set to zero, found values up to {b.abs().max():.4g}.")
@@ -83,7 +90,7 @@ def check_normal_with_std(student):
 def check_xavier_uniform(student):
     """'xavier_uniform': U(-a, a) with a = sqrt(6 / (fan_in + fan_out)); the bias is 0."""
     w, b = _init(student, "xavier_uniform")
-    _expect_uniform(w, math.sqrt(6 / (FAN_IN + FAN_OUT)), "xavier_uniform on Linear(800, 200)",
+    _expect_uniform(w, math.sqrt(6 / sum(w.shape)), f"xavier_uniform on {_on(w)}",
                     "Glorot's bound is sqrt(6 / (fan_in + fan_out)).")
     _expect_zero_bias(b, "xavier_uniform")
 
@@ -91,7 +98,7 @@ def check_xavier_uniform(student):
 def check_xavier_normal(student):
     """'xavier_normal': N(0, 2 / (fan_in + fan_out))."""
     w, b = _init(student, "xavier_normal")
-    _expect_normal(w, math.sqrt(2 / (FAN_IN + FAN_OUT)), "xavier_normal on Linear(800, 200)",
+    _expect_normal(w, math.sqrt(2 / sum(w.shape)), f"xavier_normal on {_on(w)}",
                    "Glorot's variance is 2 / (fan_in + fan_out).")
     _expect_zero_bias(b, "xavier_normal")
 
@@ -99,29 +106,32 @@ def check_xavier_normal(student):
 def check_kaiming_uniform(student):
     """'kaiming_uniform' (ReLU): U(-a, a) with a = sqrt(6 / fan_in), fan_in = in_features."""
     w, b = _init(student, "kaiming_uniform")
-    _expect_uniform(w, math.sqrt(6 / FAN_IN), "kaiming_uniform on Linear(800, 200)",
+    fan_out, fan_in = w.shape
+    _expect_uniform(w, math.sqrt(6 / fan_in), f"kaiming_uniform on {_on(w)}",
                     "He's bound for ReLU is sqrt(6 / fan_in), and fan_in is in_features = weight.shape[1].",
-                    known=[(math.sqrt(6 / FAN_OUT), "fan_out_for_fan_in")])
+                    known=[(math.sqrt(6 / fan_out), "fan_out_for_fan_in")])
     _expect_zero_bias(b, "kaiming_uniform")
 
 
 def check_kaiming_normal(student):
     """'kaiming_normal' (ReLU): N(0, 2 / fan_in)."""
     w, b = _init(student, "kaiming_normal")
-    _expect_normal(w, math.sqrt(2 / FAN_IN), "kaiming_normal on Linear(800, 200)",
+    fan_out, fan_in = w.shape
+    _expect_normal(w, math.sqrt(2 / fan_in), f"kaiming_normal on {_on(w)}",
                    "He's variance for ReLU is 2 / fan_in, with fan_in = in_features = weight.shape[1].",
-                   known=[(math.sqrt(2 / FAN_OUT), "fan_out_for_fan_in")])
+                   known=[(math.sqrt(2 / fan_out), "fan_out_for_fan_in")])
     _expect_zero_bias(b, "kaiming_normal")
 
 
 def check_pytorch_default(student):
     """'pytorch_default': weight AND bias from U(-1/sqrt(fan_in), 1/sqrt(fan_in)), as nn.Linear does."""
     w, b = _init(student, "pytorch_default")
-    bound = 1 / math.sqrt(FAN_IN)
-    _expect_uniform(w, bound, "pytorch_default on Linear(800, 200)",
+    fan_in = w.shape[1]
+    bound = 1 / math.sqrt(fan_in)
+    _expect_uniform(w, bound, f"pytorch_default on {_on(w)}",
                     "nn.Linear uses kaiming_uniform_ with a=sqrt(5), which is U(-1/sqrt(fan_in), 1/sqrt(fan_in)), "
-                    f"bound {bound:.4g}; Kaiming's ReLU bound sqrt(6/fan_in) = {math.sqrt(6 / FAN_IN):.4g} "
-                    "is not the default.", known=[(math.sqrt(6 / FAN_IN), "init_default_is_kaiming_relu")])
+                    f"bound {bound:.4g}; Kaiming's ReLU bound sqrt(6/fan_in) = {math.sqrt(6 / fan_in):.4g} "
+                    "is not the default.", known=[(math.sqrt(6 / fan_in), "init_default_is_kaiming_relu")])
     if b is None:
         fail(f"pytorch_default: the layer's bias is gone; expected U(-{bound:.4g}, {bound:.4g}).")
     if torch.count_nonzero(b) == 0:
@@ -137,4 +147,4 @@ def check_works_without_bias(student):
     w, b = _init(student, "kaiming_normal", bias=False)
     if b is not None:
         fail("the layer had no bias, but one appeared after init_linear_.")
-    expect_near(w.std().item(), math.sqrt(2 / FAN_IN), 0.03, "kaiming_normal on Linear(800, 200, bias=False)")
+    expect_near(w.std().item(), math.sqrt(2 / w.shape[1]), 0.03, f"kaiming_normal on {_on(w, bias=False)}")

@@ -13,8 +13,9 @@ from linear_checks.verdicts import (Known, call, cases, expect_equal, expect_nea
 WEIGHT_HINT = "PyTorch stores weight as (out_features, in_features), so y = x @ weight.T + bias."
 
 
-def _layer(n_in, n_out, bias=True, seed=0):
-    torch.manual_seed(seed)
+def _layer(n_in, n_out, bias=True):
+    """An nn.Linear drawn from the check's generator: per student at class grading, so the inputs (and the
+    answers) differ from those of a local run."""
     return nn.Linear(n_in, n_out, bias=bias)
 
 
@@ -48,14 +49,14 @@ def check_batch_matches_nn_linear(student):
 
 def check_square_weight_is_not_transposed(student):
     """With a square 4x4 weight a transposed weight still runs: the values must match nn.Linear."""
-    layer, x = _layer(4, 4, seed=1), torch.randn(6, 4)
+    layer, x = _layer(4, 4), torch.randn(6, 4)
     y = call(student.manual_linear, x, layer.weight, layer.bias, what="manual_linear with a 4x4 weight", hint=WEIGHT_HINT)
     expect_tensor_close(y, layer(x), "manual_linear with a square weight", WEIGHT_HINT, diagnoses=_mistakes(x, layer))
 
 
 def check_without_bias(student):
     """bias=None means no bias at all: the result equals nn.Linear(..., bias=False)."""
-    layer, x = _layer(6, 4, bias=False, seed=2), torch.randn(3, 6)
+    layer, x = _layer(6, 4, bias=False), torch.randn(3, 6)
     y = call(student.manual_linear, x, layer.weight, None, what="manual_linear(x, weight, None)", hint=WEIGHT_HINT)
     expect_tensor_close(y, layer(x), "manual_linear without bias", "with bias=None return x @ weight.T only.")
 
@@ -63,7 +64,7 @@ def check_without_bias(student):
 @cases((), (2, 3), (2, 3, 4), ids=["1-D", "3-D", "4-D"])
 def check_any_leading_dimensions(student, case):
     """Inputs of shape (*, in_features): the layer acts on the last dimension only."""
-    layer = _layer(5, 2, seed=3)
+    layer = _layer(5, 2)
     x = torch.randn(*case, 5)
     y = call(student.manual_linear, x, layer.weight, layer.bias, what=f"manual_linear(x of shape {tuple(x.shape)})",
              hint=WEIGHT_HINT)
@@ -76,7 +77,7 @@ def check_any_leading_dimensions(student, case):
 
 def check_gradients_match_nn_linear(student):
     """Gradients with respect to x, weight and bias equal those through nn.Linear."""
-    layer = _layer(5, 3, seed=4)
+    layer = _layer(5, 3)
     x = torch.randn(2, 4, 5, requires_grad=True)
     upstream = torch.randn(2, 4, 3)
     (layer(x) * upstream).sum().backward()
@@ -125,7 +126,7 @@ def gate(source):
 
 def check_does_not_call_nn_linear_or_f_linear(student):
     """manual_linear and ManualLinear must not call nn.Linear / F.linear (the point of the exercise)."""
-    layer, x = _layer(4, 3, seed=5), torch.randn(2, 4)
+    layer, x = _layer(4, 3), torch.randn(2, 4)
     _, called = call(call_spied, student.manual_linear, x, layer.weight, layer.bias, what="manual_linear",
                      hint=WEIGHT_HINT)
     module = call(student.ManualLinear, 4, 3, what="ManualLinear(4, 3)")

@@ -15,7 +15,7 @@ import matplotlib  # the colormaps only: nothing is drawn on this side
 import numpy as np
 import torch
 
-from linear_checks.student import Remote, figure
+from linear_checks.student import Remote, draw, figure
 from linear_checks.verdicts import Known, call, cases, expect_equal, expect_raises, expect_tensor_close, fail, quote
 from linear_checks.wire import Raised
 
@@ -30,9 +30,11 @@ RESHAPE_HINT = "reshape row k of the weight to image_shape: weight[k].reshape(h,
 
 
 def patterned(n, h, w):
-    """n distinct images of h x w whose orientation matters, as rows of a weight matrix."""
+    """n distinct images of h x w whose orientation matters, as rows of a weight matrix.
+
+    A little noise from the check's generator (per student at class grading) makes every pixel a new question."""
     rows = torch.arange(h, dtype=torch.float32)[:, None] * 10 + torch.arange(w, dtype=torch.float32)[None, :]
-    images = torch.stack([(rows - rows.mean()) * (k + 1) / 100 for k in range(n)])
+    images = torch.stack([(rows - rows.mean()) * (k + 1) / 100 for k in range(n)]) + 0.01 * torch.randn(n, h, w)
     return images.reshape(n, h * w), images
 
 
@@ -68,8 +70,9 @@ def check_weight_grid_rejects_wrong_image_shape(student):
     weight, images = patterned(10, 28, 28)
     grid = call(student.weight_grid, weight, (28, 28), ncols=5, what="weight_grid(weight (10, 784), (28, 28), ncols=5)")
     expect_tensor_close(grid, expected_grid(images, 5, 1), "weight_grid of ten 28x28 tiles")  # raising always must not pass
-    expect_raises(student.weight_grid, weight, (8, 8), error="ValueError",
-                  what="weight_grid of a (10, 784) weight as 8x8 images",
+    wrong = (8, 8 + draw(0, 3))  # never 784 pixels
+    expect_raises(student.weight_grid, weight, wrong, error="ValueError",
+                  what=f"weight_grid of a (10, 784) weight as {wrong[0]}x{wrong[1]} images",
                   hint="check that image_shape holds exactly in_features = weight.shape[1] pixels.")
 
 
