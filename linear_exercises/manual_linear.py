@@ -5,7 +5,10 @@ as (out_features, in_features) = (m, n), so for a batch of row vectors X of shap
 (*, n) the layer computes Y = X @ W.T + b, of shape (*, m).
 
 Rules of the exercise: use tensor operations (matmul, addmm, broadcasting). Do not call
-nn.Linear, F.linear or torch.nn.functional.linear: the grader checks for them.
+nn.Linear, F.linear or torch.nn.functional.linear: the grader reads this file for them.
+Import only torch (torch.nn for Module, Parameter and init), math and typing, and write
+every name you use: getattr with a computed name, inspect, eval and the like give the
+exercise no points, since the grader could not tell what they reach.
 """
 
 from __future__ import annotations
