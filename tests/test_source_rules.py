@@ -85,3 +85,27 @@ def test_honest_code_passes_both_rules(source):
 def test_reference_and_stub_pass_the_rule():
     for root in (SOLUTIONS, REPO):
         assert gate((root / "linear_exercises" / "manual_linear.py").read_text()) == ""
+
+
+HIDDEN_LINEAR = ("\ndef manual_linear(x, weight, bias=None):\n"
+                 "    with torch._C.DisableTorchFunction():\n"
+                 "        return torch.nn.functional.linear(x, weight, bias)\n")
+
+
+def _hide(stub: str, how: str) -> bytes:
+    """The stub with a manual_linear that calls F.linear (the spy off), hidden from a reader that decodes UTF-8."""
+    if how == "a byte-order mark":  # a text parser fails on it, so a reader that skips what it cannot parse sees nothing
+        return b"\xef\xbb\xbf" + (stub + HIDDEN_LINEAR).encode()
+    # raw_unicode_escape: \u000a is a line break to Python, part of a comment to a UTF-8 reader
+    hidden = HIDDEN_LINEAR.replace("\n", "\\u000a")
+    return ("# coding: raw_unicode_escape\n" + stub + "\n# nothing to see" + hidden + "\n").encode()
+
+
+@pytest.mark.parametrize("how", ["a byte-order mark", "a raw_unicode_escape coding cookie"])
+def test_the_rule_reads_the_file_as_python_imports_it(how, grade_package, make_stubs, tmp_path):
+    make_stubs.write(tmp_path / "linear_exercises")
+    module = tmp_path / "linear_exercises" / "manual_linear.py"
+    module.write_bytes(_hide(module.read_text(), how))
+    result = grade_package(tmp_path, ["manual_linear"], hidden=True)[0]
+    assert result.score == 0, [c.message for c in result.checks if c.passed]
+    assert "reads your file" in result.error, result.error

@@ -145,7 +145,7 @@ def run_exercise(exercise: Exercise, files: dict[str, bytes], sandbox: Sandbox, 
     source = files[exercise.module].decode("utf-8", "replace")
     public = importlib.import_module(f"linear_checks.public.{exercise.key}")
     gate, support = getattr(public, "gate", None), getattr(public, "SUPPORT_FILES", {})
-    refused = gate(source) if gate else ""
+    refused = gate(files[exercise.module]) if gate else ""  # the bytes, decoded as Python will import them
     if refused:  # a rule read from the file itself (e.g. no library linear in exercise 1)
         result.error = refused
         return result

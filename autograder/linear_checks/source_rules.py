@@ -24,6 +24,10 @@ through names it writes, from modules on a short list. It flags:
   (they evaluate strings); attributes read by a `match` class pattern; sys.modules;
 - the names of PyTorch's linear layers (exercise 1) or autograd's gradient functions,
   .backward, graph nodes and the grader's watch (exercise 6).
+The file is read as bytes and parsed the way Python imports it (its coding cookie and a
+byte-order mark honoured): a file that declares raw_unicode_escape can hide lines from a
+reader that decodes it as UTF-8, and one that starts with a byte-order mark fails to parse
+as text while it imports fine.
 What it cannot see: code that reaches a library function through objects it was given
 at run time in ways none of the above names (e.g. a method of a tensor that happens to
 call it), or through the modules it may import in a way no name shows. The feedback says
@@ -189,11 +193,11 @@ def module_table_reads(tree: ast.AST) -> list[str]:
     return found
 
 
-def library_linear_routes(source: str, filename: str) -> list[str]:
+def library_linear_routes(source: str | bytes, filename: str) -> list[str]:
     """Plain-language findings, each with its line, e.g. "line 7: F.linear"; [] when none."""
     try:
         tree = ast.parse(source, filename)
-    except SyntaxError:
+    except (SyntaxError, ValueError, LookupError):  # an unknown encoding: the import fails the same way
         return []  # the import check reports it
     found: list[str] = []
 
@@ -224,7 +228,7 @@ ENGINE = {"_execution_engine", "run_backward", "_engine_run_backward", "_functor
           "grad_fn", "saved_tensors_hooks", "disable_saved_tensors_hooks"}  # calling a graph's nodes; the watch
 
 
-def autograd_routes(source: str, filename: str) -> list[str]:
+def autograd_routes(source: str | bytes, filename: str) -> list[str]:
     """Where a file asks autograd for gradients, e.g. "line 9: torch.autograd.grad"; [] when none.
 
     Exercise 6 asks for linear_backward's gradients written with tensor operations. Refused,
@@ -240,7 +244,7 @@ def autograd_routes(source: str, filename: str) -> list[str]:
     """
     try:
         tree = ast.parse(source, filename)
-    except SyntaxError:
+    except (SyntaxError, ValueError, LookupError):  # an unknown encoding: the import fails the same way
         return []  # the import check reports it
     found: list[str] = []
 
