@@ -59,6 +59,9 @@ ALLOWED = {
         "    def extra_repr(self):\n        return f'{self._n_in}, {type(self).__name__}, {self.__class__.__name__}'\n"),
     "other functions of torch.nn.functional": "import torch.nn.functional as F\ny = F.relu(x) + F.pad(x, (1, 1))",
     "warnings and a plain getattr": "import warnings\nwarnings.warn('x')\nhas = hasattr(x, 'shape')\nd = getattr(x, 'dtype')",
+    "Parameter from its module, super().__repr__": (
+        "from torch.nn.parameter import Parameter\nclass M(torch.nn.Module):\n    def __repr__(self):\n"
+        "        return super().__repr__() + self.__doc__\n"),
     "torch.linalg and no_grad": "n = torch.linalg.norm(w)\nwith torch.no_grad():\n    w.uniform_(-1, 1)",
 }
 

@@ -6,20 +6,20 @@ autograd). The checks also watch, inside the sandbox, what the code calls; but t
 watch runs next to the student's code and can be switched off by it. This reading
 happens on the grader's side, and it is an allowlist: the file may reach an object only
 through names it writes, from modules on a short list. It flags:
-- an import of any module but torch, torch.nn, torch.nn.init, torch.nn.functional,
+- an import of any module but torch, torch.nn (init, parameter, functional),
   torch.linalg, torch.special, torch.fft, torch.autograd, math, typing, warnings and
   numbers (inspect, importlib, operator, pickle, sys, gc, ... can all turn a string into
   an object), a star import, and (exercise 1) an import of another file of the package;
 - any other torch module reached as an attribute (torch._C, torch.ops, torch.overrides,
   torch.jit, torch.utils, ...), torch.load and torch.compile, any part of a torch path
-  with "linear" in its name, and any nn.<X> but Module, Parameter, Buffer, init and
-  functional (a linear layer taken from inside a bigger layer: nn.TransformerEncoderLayer
+  with "linear" in its name, and any nn.<X> but Module, Parameter, Buffer, init,
+  parameter and functional (a linear layer taken from inside a bigger layer: nn.TransformerEncoderLayer
   (...).linear1);
 - an attribute that starts with "_" (torch._C, __dict__, __subclasses__, __globals__),
-  except __init__, __name__, __qualname__, __class__ and the file's own private
-  attributes on self, ctx or cls; a frame or a traceback's frame (gi_frame, f_globals, ...);
-- getattr, setattr, hasattr, delattr used other than as a call with a plain string, and
-  that string naming something refused; attrgetter and methodcaller; eval, exec, compile,
+  except harmless ones (__init__, __name__, __class__, __repr__, ...) and the file's
+  own private attributes on self, ctx or cls; a frame or a traceback's frame (gi_frame, f_globals, ...);
+- getattr, setattr, hasattr, delattr used other than as a call with a plain string, or
+  that string naming something refused or starting with "_"; attrgetter and methodcaller; eval, exec, compile,
   __import__, globals, vars, locals, breakpoint; typing's get_type_hints and ForwardRef
   (they evaluate strings); attributes read by a `match` class pattern; sys.modules;
 - the names of PyTorch's linear layers (exercise 1) or autograd's gradient functions,
@@ -50,11 +50,11 @@ LOW_LEVEL = {"_C", "ops", "_VF", "_ops", "__dict__", "__builtins__", "__getattri
 # What a file may import; any other module could turn a string into an object (inspect.getmembers,
 # importlib, operator.attrgetter, pickle, pydoc.locate, sys.modules, gc.get_objects, ...).
 MODULES = {"__future__", "math", "typing", "warnings", "numbers", "torch", "torch.nn", "torch.nn.init",
-           "torch.nn.functional", "torch.linalg", "torch.special", "torch.fft", "torch.autograd"}
-NN_NAMES = {"Module", "Parameter", "Buffer", "init", "functional"}  # nn.<X> a file may use
+           "torch.nn.parameter", "torch.nn.functional", "torch.linalg", "torch.special", "torch.fft", "torch.autograd"}
+NN_NAMES = {"Module", "Parameter", "Buffer", "init", "parameter", "functional"}  # nn.<X> a file may use
 TORCH_LOADERS = {"load", "compile"}  # torch functions that load or compile code
 F_LAYERS = {"multi_head_attention_forward"}  # functions of torch.nn.functional that run a linear layer
-DUNDERS = {"__init__", "__name__", "__qualname__", "__class__"}  # attributes with "_" a file may read
+DUNDERS = {"__init__", "__name__", "__qualname__", "__class__", "__repr__", "__str__", "__doc__"}  # harmless ones
 OWN = {"self", "ctx", "cls"}  # the file's own objects: their single-"_" attributes are the file's own
 FRAMES = {"gi_frame", "cr_frame", "ag_frame", "tb_frame", "f_back", "f_globals", "f_locals", "f_builtins",
           "tb_next", "gi_code", "co_consts"}
