@@ -14,8 +14,9 @@ Each gradient has the shape of the tensor it belongs to: a quick check of any fo
 
 Rules of the exercise: compute the gradients with tensor operations (@, .T, sum,
 reshape). Do not ask autograd for them (torch.autograd.grad, .backward(), torch.func):
-the grader reads this file for such calls. As in Exercise 1, import only torch, math and
-typing, and write every name you use (no getattr with a computed name, inspect or eval).
+the grader reads this file for such calls. As in Exercise 1, import only torch, numpy,
+math and typing, and write out every name you use (no getattr with a computed name,
+inspect or eval).
 
 LinearFunction joins the two halves into a torch.autograd.Function: its forward is your
 manual_linear from Exercise 1, its backward is linear_backward. (When the grader checks

@@ -6,9 +6,9 @@ as (out_features, in_features) = (m, n), so for a batch of row vectors X of shap
 
 Rules of the exercise: use tensor operations (matmul, addmm, broadcasting). Do not call
 nn.Linear, F.linear or torch.nn.functional.linear: the grader reads this file for them.
-Import only torch (torch.nn for Module, Parameter and init), math and typing, and write
-every name you use: getattr with a computed name, inspect, eval and the like give the
-exercise no points, since the grader could not tell what they reach.
+Import only torch (torch.nn for Module, Parameter and init), numpy, math and typing, and
+write out every name you use: getattr with a computed name, inspect, eval and the like
+give the exercise no points, since the grader cannot tell what they reach.
 """
 
 from __future__ import annotations

@@ -18,7 +18,6 @@ whose right answer is a constant would need a different check, not different inp
 from __future__ import annotations
 
 import ast
-import json
 
 import pytest
 
@@ -36,11 +35,8 @@ STUDENT_SEED = 987_654_321  # any seed but 0, as a student's at class grading
 # the table (or record their inputs when RECORD names a file).
 ATTACK = '''
 
-# --- a table of answers, appended by tests/test_answer_table.py ---
-import hashlib as _hashlib
-import json as _json
-
-_TABLE = set(_json.loads(TABLE_JSON))
+# --- a table of answers, appended by tests/test_answer_table.py (only what the exercise files may import) ---
+_TABLE = set(TABLE_LIST)
 _RECORD = RECORD_PATH
 _VALUES = KEY_VALUES  # whether a module's key holds its values or only its structure
 
@@ -50,9 +46,10 @@ def _key_of(value, depth=0):
     if depth > 6:
         return type(value).__name__
     if isinstance(value, _t.Tensor):
-        data = value.detach().cpu().contiguous()
-        return ("T", tuple(data.shape), str(data.dtype), _hashlib.sha256(data.numpy().tobytes()).hexdigest()
-                if data.numel() and data.dtype != _t.bfloat16 else "")
+        data = value.detach().cpu().contiguous().reshape(-1)
+        raw = data.view(_t.uint8).to(_t.int64) if data.numel() else data.to(_t.int64)
+        place = _t.arange(1, raw.numel() + 1, dtype=_t.int64)
+        return ("T", tuple(value.shape), str(data.dtype), int(raw.sum()), int((raw * place % 1_000_003).sum()))
     if isinstance(value, _t.nn.Module):
         return ("M", tuple((k, type(m).__name__) for k, m in value.named_modules()),
                 tuple((k, _key_of(v, depth + 1) if _VALUES else tuple(v.shape))
@@ -68,7 +65,7 @@ def _key_of(value, depth=0):
 
 def _table_wrap(name, real):
     def answer(*args, **kwargs):
-        key = _hashlib.sha256(repr((name, _key_of(args), _key_of(kwargs))).encode()).hexdigest()
+        key = repr((name, _key_of(args), _key_of(kwargs)))
         if _RECORD:
             with open(_RECORD, "a") as log:
                 log.write(key + "\\n")
@@ -110,7 +107,7 @@ def _attacker(root, table: list[str], record: str = "") -> None:
     for exercise in EXERCISES:
         module = root / "linear_exercises" / exercise.module
         code = module.read_text()
-        attack = ATTACK.replace("TABLE_JSON", repr(json.dumps(sorted(table)))).replace("RECORD_PATH", repr(record))
+        attack = ATTACK.replace("TABLE_LIST", repr(sorted(table))).replace("RECORD_PATH", repr(record))
         attack = attack.replace("KEY_VALUES", repr(exercise.module not in STRUCTURE_ONLY))
         attack += _wrapping(code)
         module.write_text(code + attack)
@@ -135,7 +132,7 @@ def table(tmp_path_factory) -> list[str]:
     failed = {c.name: c.message[:300] for r in results for c in r.checks if not c.passed}
     failed.update({r.key: r.error for r in results if r.error})
     assert not failed, f"recording changed the answers: {failed}"
-    recorded = sorted(set(log.read_text().split()))
+    recorded = sorted(set(log.read_text().splitlines()))
     assert len(recorded) > 50, "too few inputs recorded: the recording did not work"
     return recorded
 

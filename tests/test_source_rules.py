@@ -28,6 +28,8 @@ REFUSED = {
     "inspect": "import inspect\nf = dict(inspect.getmembers(F))['linear']",
     "operator": "from operator import attrgetter",
     "pickle": "import pickle",
+    "numpy.load (pickle)": "import numpy as np\nf = np.load('f.npy', allow_pickle=True)",
+    "numpy.ctypeslib": "import numpy.ctypeslib",
     "importlib": "import importlib",
     "sys.modules": "import sys\nm = sys.modules",
     "a star import": "from torch.nn.functional import *",
@@ -62,6 +64,7 @@ ALLOWED = {
     "Parameter from its module, super().__repr__": (
         "from torch.nn.parameter import Parameter\nclass M(torch.nn.Module):\n    def __repr__(self):\n"
         "        return super().__repr__() + self.__doc__\n"),
+    "numpy, as the graded notebook allows": "import numpy as np\ny = torch.from_numpy(np.asarray(x) @ np.linalg.pinv(w))",
     "torch.linalg and no_grad": "n = torch.linalg.norm(w)\nwith torch.no_grad():\n    w.uniform_(-1, 1)",
 }
 

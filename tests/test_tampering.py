@@ -62,6 +62,21 @@ def test_tampering_costs_only_the_exercise_that_did_it(grade_package, tmp_path):
         assert results[key].score == results[key].points, report
 
 
+def test_an_unreadable_answer_to_the_import_costs_the_next_student_nothing(grade_package, make_stubs, tmp_path):
+    """Class 14: the answer to the import request is an int of 5,001 digits (json.loads raised ValueError, which
+    left the run open: the next student graded in that sandbox lost an exercise). Now: that exercise fails, and
+    the honest students graded next in the same sandbox get every point."""
+    make_stubs.write(tmp_path / "attacker" / "linear_exercises")
+    module = tmp_path / "attacker" / "linear_exercises" / "param_count.py"
+    module.write_text(module.read_text() + "\n\nimport sys as _sys\n_sys.set_int_max_str_digits(0)\n"
+                      "_sys.modules['wire'].encode = lambda *args, **kwargs: 7 * 10**5000\n")
+    attacked = grade_package(tmp_path / "attacker", ["param_count"], hidden=True)[0]
+    assert attacked.score == 0 and "could not be imported" in attacked.error, attacked.error
+    for n in range(2):
+        honest = grade_package(copy_solutions(tmp_path / f"honest{n}"), ["param_count", "manual_linear"], hidden=True)
+        assert [r.score for r in honest] == [r.points for r in honest], format_report(honest)
+
+
 def test_the_exercise_table_of_the_student_package_is_never_run(grade_package, tmp_path):
     """Class 7: the grader reads its own exercise table; a hostile exercises.py in the package changes nothing."""
     root = copy_solutions(tmp_path)

@@ -9,7 +9,7 @@ import math
 import torch
 
 from linear_checks.student import draw, make, spec
-from linear_checks.verdicts import call, expect_near, fail
+from linear_checks.verdicts import call, expect_finite, expect_near, fail
 
 
 def _uniform(low: float, high: float) -> float:
@@ -26,6 +26,8 @@ def _init(student, scheme, n_in, n_out, **options):
     if not isinstance(w, torch.Tensor) or not isinstance(b, torch.Tensor):
         fail(f"after init_linear_, layer.weight is a {type(w).__name__} and layer.bias a {type(b).__name__}: "
              "expected tensors (the layer's own parameters, filled in place).")
+    expect_finite(w, f"after init_linear_(..., {scheme!r}), layer.weight")
+    expect_finite(b, f"after init_linear_(..., {scheme!r}), layer.bias")
     return w.detach(), b.detach()
 
 

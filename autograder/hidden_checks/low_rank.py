@@ -4,7 +4,7 @@ import torch
 
 from linear_checks.public.low_rank import known_spectrum
 from linear_checks.student import backward, draw, make, spec
-from linear_checks.verdicts import call, expect_equal, expect_tensor_close, fail
+from linear_checks.verdicts import call, expect_equal, expect_tensor_close, fail, load_state
 
 
 def check_from_linear_without_bias_and_original_untouched(student):
@@ -41,9 +41,17 @@ def check_rank_one_and_gradients(student):
     y = call(layer, x, what=f"{name}(x)")
     expect_equal(tuple(y.shape) if isinstance(y, torch.Tensor) else type(y).__name__, (batch, n_out),
                  f"output shape of {name} on a ({batch}, {n_in}) input")
-    answer = call(backward, layer, x, upstream=torch.ones(batch, n_out), what=f"{name}(x) and backward()")
+    dw, db, uw, ub = load_state(layer, {"down.weight": torch.randn(1, n_in), "down.bias": torch.randn(1),
+                                        "up.weight": torch.randn(n_out, 1), "up.bias": torch.randn(n_out)}, name).values()
+    upstream = torch.randn(batch, n_out)
+    answer = call(backward, layer, x, upstream=upstream, what=f"{name}(x) and backward()")
     if not answer["connected"] or not answer["parameters"]:
         fail(f"{name}(x) is not connected to its parameters: both maps must take part in forward.")
-    for param, grad in answer["parameters"].items():
+    hidden, back = x @ dw.T + db, upstream @ uw  # for the maps the grader loaded
+    expected = {"down.weight": back.T @ x, "down.bias": back.sum(0), "up.weight": upstream.T @ hidden,
+                "up.bias": upstream.sum(0)}
+    for param, want in expected.items():
+        grad = answer["parameters"].get(param)
         if grad is None:
             fail(f"{param} got no gradient: both maps must take part in forward.")
+        expect_tensor_close(grad, want, f"the gradient of {name}'s {param}")

@@ -8,7 +8,7 @@ import torch
 from torch import nn
 
 from linear_checks.student import backward
-from linear_checks.verdicts import call, expect_equal, expect_raises, expect_tensor_close, fail
+from linear_checks.verdicts import call, expect_equal, expect_raises, expect_tensor_close, fail, load_state
 
 
 def check_float64_and_non_contiguous_input(student):
@@ -58,9 +58,15 @@ def check_module_trains(student):
     if torch.equal(a.weight, b.weight):
         fail("two new ManualLinear(5, 3) layers have identical weights: expected random draws "
              "(do not re-seed inside __init__).")
-    answer = call(backward, a, torch.randn(4, 5), upstream=torch.ones(4, 3), what="ManualLinear(5, 3)(x) and backward()")
+    state = load_state(a, {"weight": torch.randn(3, 5), "bias": torch.randn(3)}, "ManualLinear(5, 3)")
+    x, upstream = torch.randn(4, 5), torch.randn(4, 3)
+    answer = call(backward, a, x, upstream=upstream, what="ManualLinear(5, 3)(x) and backward()")
     if not answer["connected"]:
         fail("ManualLinear(5, 3)(x) is not connected to autograd: expected its parameters to be used in forward.")
-    for name, grad in answer["parameters"].items():
+    expected = {"weight": upstream.T @ x, "bias": upstream.sum(0)}  # for the weight and bias the grader loaded
+    expect_tensor_close(answer["output"], x @ state["weight"].T + state["bias"], "ManualLinear(5, 3)(x)")
+    for name, want in expected.items():
+        grad = answer["parameters"].get(name)
         if grad is None:
             fail(f"ManualLinear.{name} got no gradient: expected it to be an nn.Parameter used in forward.")
+        expect_tensor_close(grad, want, f"the gradient of ManualLinear.{name}")

@@ -123,7 +123,7 @@ def _import(sandbox: Sandbox, files: dict[str, bytes], exercise: Exercise, suppo
         return None, f"{where} could not be imported: importing it took more than {IMPORT_TIMEOUT:g} s (an endless loop at import?)"
     except Ended:
         return None, f"{where} could not be imported: it ended the process (exit status {run.exit_status}) while being imported"
-    except WireError:
+    except Exception:  # noqa: BLE001 - WireError, or anything else: the run is not left open for the next one
         run.close(kill=True)
         return None, f"{where} could not be imported: its process sent back something unreadable"
     if isinstance(answer, Raised):

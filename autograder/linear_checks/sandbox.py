@@ -103,7 +103,9 @@ def _bwrap_command(binds: list[str], tmpfs_mb: int) -> list[str]:
     for path in binds:
         cmd += ["--ro-bind", path, path]
     cmd += ["--ro-bind", str(HERE), CODE_IN_SANDBOX, "--proc", "/proc", "--dev", "/dev",
-            "--size", str(16 * 2**20), "--tmpfs", "/dev/shm", "--remount-ro", "/", "--chdir", "/tmp"]
+            "--size", str(16 * 2**20), "--tmpfs", "/dev/shm",
+            "--remount-ro", "/dev",  # bubblewrap's /dev is a tmpfs no run wipes: only /tmp and /dev/shm are writable
+            "--remount-ro", "/", "--chdir", "/tmp"]
     return cmd
 
 

@@ -7,11 +7,11 @@ watch runs next to the student's code and can be switched off by it. This readin
 happens on the grader's side, and it is an allowlist: the file may reach an object only
 through names it writes, from modules on a short list. It flags:
 - an import of any module but torch, torch.nn (init, parameter, functional),
-  torch.linalg, torch.special, torch.fft, torch.autograd, math, typing, warnings and
-  numbers (inspect, importlib, operator, pickle, sys, gc, ... can all turn a string into
+  torch.linalg, torch.special, torch.fft, torch.autograd, numpy (linalg, random, fft),
+  math, typing, warnings and numbers (inspect, importlib, operator, pickle, sys, gc, ... can all turn a string into
   an object), a star import, and (exercise 1) an import of another file of the package;
 - any other torch module reached as an attribute (torch._C, torch.ops, torch.overrides,
-  torch.jit, torch.utils, ...), torch.load and torch.compile, any part of a torch path
+  torch.jit, torch.utils, numpy.lib, ...), torch.load, numpy.load and torch.compile, any part of a torch path
   with "linear" in its name, and any nn.<X> but Module, Parameter, Buffer, init,
   parameter and functional (a linear layer taken from inside a bigger layer: nn.TransformerEncoderLayer
   (...).linear1);
@@ -39,6 +39,7 @@ from __future__ import annotations
 import ast
 import types
 
+import numpy
 import torch
 
 LIBRARY_LINEAR = {"linear", "_linear", "lazylinear", "bilinear", "nondynamicallyquantizablelinear", "linear_"}
@@ -50,9 +51,11 @@ LOW_LEVEL = {"_C", "ops", "_VF", "_ops", "__dict__", "__builtins__", "__getattri
 # What a file may import; any other module could turn a string into an object (inspect.getmembers,
 # importlib, operator.attrgetter, pickle, pydoc.locate, sys.modules, gc.get_objects, ...).
 MODULES = {"__future__", "math", "typing", "warnings", "numbers", "torch", "torch.nn", "torch.nn.init",
-           "torch.nn.parameter", "torch.nn.functional", "torch.linalg", "torch.special", "torch.fft", "torch.autograd"}
+           "torch.nn.parameter", "torch.nn.functional", "torch.linalg", "torch.special", "torch.fft", "torch.autograd",
+           "numpy", "numpy.linalg", "numpy.random", "numpy.fft"}
+LIBRARIES = {"torch": torch, "numpy": numpy}  # their paths are walked: only the modules above, no loaders
 NN_NAMES = {"Module", "Parameter", "Buffer", "init", "parameter", "functional"}  # nn.<X> a file may use
-TORCH_LOADERS = {"load", "compile"}  # torch functions that load or compile code
+LOADERS = {"load", "compile"}  # torch.load / numpy.load (pickle: any object by name), torch.compile
 F_LAYERS = {"multi_head_attention_forward"}  # functions of torch.nn.functional that run a linear layer
 DUNDERS = {"__init__", "__name__", "__qualname__", "__class__", "__repr__", "__str__", "__doc__"}  # harmless ones
 OWN = {"self", "ctx", "cls"}  # the file's own objects: their single-"_" attributes are the file's own
@@ -96,9 +99,9 @@ def _path_problem(path: str) -> str:
     parts = path.split(".")
     if parts[0] == "typing":
         return path if set(parts) & EVALUATING else ""
-    if parts[0] != "torch":
-        return "" if parts[0] in MODULES else f"{path} (only torch, math, typing, warnings and numbers may be imported)"
-    obj = torch
+    if parts[0] not in LIBRARIES:
+        return "" if parts[0] in MODULES else f"{path} (only torch, numpy, math and typing may be imported)"
+    obj = LIBRARIES[parts[0]]
     for i, part in enumerate(parts[1:], start=1):
         prefix = ".".join(parts[: i + 1])
         parent = ".".join(parts[:i])
@@ -108,11 +111,11 @@ def _path_problem(path: str) -> str:
             return prefix
         if parent == "torch.nn" and part not in NN_NAMES:
             return f"{prefix} (only nn.Module, nn.Parameter and nn.init are needed here)"
-        if parent == "torch" and part in TORCH_LOADERS:
+        if parent in LIBRARIES and part in LOADERS:
             return prefix
         obj = getattr(obj, part, None)
         if isinstance(obj, types.ModuleType) and prefix not in MODULES:
-            return f"{prefix} (a part of torch this exercise does not need)"
+            return f"{prefix} (a part of {parts[0]} this exercise does not need)"
         if obj is None or not isinstance(obj, types.ModuleType):
             return ""
     return ""
@@ -149,7 +152,7 @@ def reach_routes(tree: ast.AST, refused, package_imports: bool) -> list[str]:
                 flag(node, ast.unparse(node))
             elif attr in FRAMES or attr in EVALUATING:
                 flag(node, ast.unparse(node))
-            elif (path := _static_path(node, aliases)).startswith(("torch.", "typing.")) \
+            elif (path := _static_path(node, aliases)).startswith(("torch.", "numpy.", "typing.")) \
                     and (problem := _path_problem(path)):  # other modules: their import is what is flagged
                 flag(node, problem)
         elif isinstance(node, ast.Name):

@@ -133,6 +133,23 @@ def expect_tensor_close(actual, expected: torch.Tensor, what: str, hint: str = "
          f"(largest difference {err:.3g}, tolerance {atol:g}).{_hint(hint)}")
 
 
+def load_state(module, state: dict, what: str) -> dict:
+    """module.load_state_dict(state, strict=False) in the sandbox; returns state.
+
+    A forward compared with values the grader computes from a state it chose itself (not from
+    the parameters the module reports, which may be all zero or not the ones it uses)."""
+    call(module.load_state_dict, state, strict=False, what=f"{what}.load_state_dict(...)",
+         hint="keep the layer's parameters as attributes (self.weight = nn.Parameter(...)), as nn.Linear does.")
+    return state
+
+
+def expect_finite(tensor: torch.Tensor, what: str, hint: str = "") -> None:
+    """Fail when a tensor from the student's code holds NaN or infinity (every comparison with NaN is False, so a
+    check of the form `if value > limit: fail(...)` would let it through)."""
+    if tensor.is_floating_point() and not bool(torch.isfinite(tensor).all()):
+        fail(f"{what} holds NaN or infinite values: expected finite numbers.{_hint(hint)}")
+
+
 def expect_equal(actual, expected, what: str, hint: str = "", misconception: str = "") -> None:
     """Fail unless actual == expected, for plain values (ints, strings, tuples, lists); a failure carries misconception."""
     if type(actual) is tuple or type(expected) is tuple:

@@ -62,10 +62,11 @@ def receive(fd: int, wait=None):
     (length,) = struct.unpack(">I", read_exactly(fd, 4, wait))
     if length > MAX_FRAME:
         raise WireError(f"a frame of {length} bytes is larger than {MAX_FRAME}")
+    data = read_exactly(fd, length, wait)
     try:
-        return json.loads(read_exactly(fd, length, wait))
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise WireError(f"not JSON: {exc}") from None
+        return json.loads(data)
+    except (ValueError, RecursionError) as exc:  # not JSON, not UTF-8, an int of too many digits, nested too deep
+        raise WireError(f"not readable JSON: {type(exc).__name__}") from None
 
 
 # -- values ---------------------------------------------------------------------------------------

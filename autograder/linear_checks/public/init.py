@@ -10,7 +10,7 @@ import math
 import torch
 
 from linear_checks.student import Remote, draw, identity, make, spec
-from linear_checks.verdicts import call, expect_near, fail
+from linear_checks.verdicts import call, expect_finite, expect_near, fail
 
 FAN_IN, FAN_OUT = 800, 200  # about the layer's size (drawn near these); never square, so fan_in and fan_out differ
 
@@ -37,6 +37,9 @@ def _init(student, scheme, bias=True, **options):
     if not isinstance(w, torch.Tensor) or not (b is None or isinstance(b, torch.Tensor)):
         fail(f"after init_linear_, layer.weight is a {type(w).__name__} and layer.bias a {type(b).__name__}: "
              "expected tensors (the layer's own parameters, filled in place).")
+    for name, t in (("layer.weight", w), ("layer.bias", b)):
+        if t is not None:
+            expect_finite(t, f"after init_linear_(..., {scheme!r}), {name}")
     return w.detach(), None if b is None else b.detach()
 
 

@@ -8,7 +8,7 @@ from torch import nn
 from linear_checks.source_rules import library_linear_routes
 from linear_checks.student import backward, call_spied
 from linear_checks.verdicts import (Known, call, cases, expect_equal, expect_near, expect_raises, expect_tensor_close,
-                                     fail, void)
+                                     fail, load_state, void)
 
 WEIGHT_HINT = "PyTorch stores weight as (out_features, in_features), so y = x @ weight.T + bias."
 
@@ -106,6 +106,10 @@ def _names_shape(message, t):
 def check_shape_mismatch_raises_value_error_naming_shapes(student):
     """A (2, 5) input with a (3, 7) weight raises ValueError naming both shapes."""
     x, weight = torch.randn(2, 5), torch.randn(3, 7)
+    fits = torch.randn(3, 5)
+    expect_tensor_close(call(student.manual_linear, x, fits, None, what="manual_linear(x (2, 5), weight (3, 5))"),
+                        x @ fits.T, "manual_linear(x (2, 5), weight (3, 5)) before the mismatch",
+                        WEIGHT_HINT)  # raising for every input must not pass
     raised = expect_raises(student.manual_linear, x, weight, error="ValueError",
                            what="manual_linear with input (2, 5) and weight (3, 7)",
                            hint="check x.shape[-1] == weight.shape[1] before multiplying; a shape error must not be swallowed.")
@@ -146,15 +150,16 @@ def check_module_parameters_and_forward(student):
                  f"(its parameters: {sorted(params)[:5] or 'none'}).")
         expect_equal(tuple(params[name].shape), want, f"shape of ManualLinear(7, 3).{name}", WEIGHT_HINT)
     x = torch.randn(4, 7)
+    state = load_state(module, {"weight": torch.randn(3, 7), "bias": torch.randn(3)}, "ManualLinear(7, 3)")
     y = call(module, x, what="ManualLinear(7, 3)(x)", hint=WEIGHT_HINT)
-    expect_tensor_close(y, x @ params["weight"].T + params["bias"], "ManualLinear(7, 3) forward",
-                        diagnoses={NO_BIAS: Known(x @ params["weight"].T, NO_BIAS_HINT, "bias_missing")})
+    expect_tensor_close(y, x @ state["weight"].T + state["bias"], "ManualLinear(7, 3) forward, with weight and bias "
+                        "loaded by the grader", diagnoses={NO_BIAS: Known(x @ state["weight"].T, NO_BIAS_HINT, "bias_missing")})
     no_bias = call(student.ManualLinear, 7, 3, bias=False, what="ManualLinear(7, 3, bias=False)")
     count = sum(p.numel() for p in call(no_bias.parameters, what="ManualLinear(7, 3, bias=False).parameters()"))
     if getattr(no_bias, "bias", "missing") is not None or count != 21:
         fail("ManualLinear(7, 3, bias=False): expected bias None and 21 parameters (the weight only), "
              f"got {count} parameters.")
-    weight = no_bias.weight
+    weight = load_state(no_bias, {"weight": torch.randn(3, 7)}, "ManualLinear(7, 3, bias=False)")["weight"]
     expect_tensor_close(call(no_bias, x, what="ManualLinear(7, 3, bias=False)(x)"), x @ weight.T,
                         "ManualLinear(7, 3, bias=False) forward")
 

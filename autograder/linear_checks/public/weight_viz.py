@@ -16,7 +16,8 @@ import numpy as np
 import torch
 
 from linear_checks.student import Remote, draw, figure
-from linear_checks.verdicts import Known, call, cases, expect_equal, expect_raises, expect_tensor_close, fail, quote
+from linear_checks.verdicts import (Known, call, cases, expect_equal, expect_raises, expect_tensor_close, fail,
+                                     quote)
 from linear_checks.wire import Raised
 
 DIVERGING = {"RdBu", "RdBu_r", "bwr", "bwr_r", "coolwarm", "coolwarm_r", "seismic", "seismic_r",
@@ -102,6 +103,11 @@ def shown(student, weight, shape, render: bool = False, **kwargs) -> list[dict]:
                  f"not one. Hint: {hint}")
         fail(f"reading or drawing the Figure returned by plot_weight_templates raised {exc.type_name}: "
              f"{quote(exc.message)}; expected it to draw. Hint: {hint}")
+    for ax in data["axes"]:
+        for image in ax["images"]:
+            if not all(type(v) in (int, float) and math.isfinite(v) for v in image["clim"]):
+                fail(f"plot_weight_templates drew a tile with colour limits {image['clim']}: expected finite numbers. "
+                     "Hint: pass vmin=-v, vmax=v with v = weight.abs().max().")
     extra = {"pixels": data["pixels"]} if render else {}
     return [{**image, "title": ax["title"], **({"axes_bbox": ax["bbox"], **extra} if render else {})}
             for ax in data["axes"] for image in ax["images"]]
