@@ -188,6 +188,15 @@ def check_one_reshaped_image_per_unit_with_titles(student):
     expect_equal([t["title"] for t in tiles], ["a", "b", "c"], "tile titles when titles= is given")
 
 
+def _expect_row_values(tile: dict, row: torch.Tensor, k: int) -> None:
+    """Tile k shows row k's values (in any arrangement: whether it is reshaped is another check's question), so a
+    blank tile with the right colour limits or colormap does not pass those checks."""
+    got = tile["array"]
+    if not (isinstance(got, torch.Tensor) and got.numel() == row.numel() and torch.allclose(
+            got.double().flatten().sort().values, row.double().flatten().sort().values, atol=1e-5)):
+        fail(f"tile {k} does not show the values of row {k} of the weight. Hint: {RESHAPE_HINT}")
+
+
 def check_shared_symmetric_colour_scale(student):
     """Every tile uses vmin = -max|W| and vmax = +max|W|, so white means zero everywhere."""
     weight, _ = patterned(10, 8, 8)
@@ -197,6 +206,7 @@ def check_shared_symmetric_colour_scale(student):
     if len(tiles) != 10:
         fail(f"plot_weight_templates drew {len(tiles)} images for a (10, 64) weight: expected 10, one per unit.")
     for k, tile in enumerate(tiles):
+        _expect_row_values(tile, weight[k], k)
         lo, hi = tile["clim"]
         if abs(lo + v) > 1e-4 * v or abs(hi - v) > 1e-4 * v:
             fail(f"tile {k} uses colour limits ({lo:.4g}, {hi:.4g}): expected ({-v:.4g}, {v:.4g}), "
@@ -211,6 +221,7 @@ def check_diverging_colormap(student):
     if len(tiles) != 4:
         fail(f"plot_weight_templates drew {len(tiles)} images for a (4, 64) weight: expected 4, one per unit.")
     for k, tile in enumerate(tiles):
+        _expect_row_values(tile, weight[k], k)
         if tile["cmap"] not in DIVERGING:
             fail(f"tile {k} uses the colormap {tile['cmap'][:40]!r}: expected a diverging one such as 'RdBu_r', "
                  "'bwr' or 'coolwarm', so positive and negative weights get different colours.", "sequential_colour_map")
