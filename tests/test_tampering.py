@@ -124,3 +124,21 @@ def test_the_watch_in_the_sandbox_voids_the_exercise_on_its_own(target, number, 
     result = grade_package(root, [KEY[target]], hidden=True)[0]
     report = format_report([result])
     assert result.score == 0 and must_mention in result.error and "gets no points" in result.error, report
+
+
+def test_a_grading_that_stops_midway_leaves_no_run_open(grade_package, tmp_path, monkeypatch):
+    """Whatever stops an exercise's grading between two requests (a bug in a check, an interrupt), its run is
+    closed: the next student graded in the same sandbox gets every point."""
+    from linear_checks import runner
+
+    def interrupted(student):
+        student.linear_param_count(3, 2)  # a run is open and has answered
+        raise KeyboardInterrupt
+
+    real = runner.load_checks
+    monkeypatch.setattr(runner, "load_checks", lambda key, hidden: [runner.Check("stops", "stops", interrupted)])
+    with pytest.raises(KeyboardInterrupt):
+        grade_package(copy_solutions(tmp_path / "first"), ["param_count"])
+    monkeypatch.setattr(runner, "load_checks", real)
+    honest = grade_package(copy_solutions(tmp_path / "next"), ["param_count", "manual_linear"], hidden=True)
+    assert [r.score for r in honest] == [r.points for r in honest], format_report(honest)

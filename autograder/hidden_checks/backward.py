@@ -8,7 +8,7 @@ import torch
 import torch.nn.functional as F
 
 from linear_checks.public.backward import ask, expect_gradients, function_gradients
-from linear_checks.verdicts import expect_equal, expect_raises, expect_tensor_close, fail
+from linear_checks.verdicts import expect_equal, expect_raises, expect_shape, expect_tensor_close, fail
 
 
 def check_float64_random_shapes(student):
@@ -65,9 +65,8 @@ def check_linear_function_trains_like_nn_linear(student):
         grads = answer["grads"]
         if grads[1] is None or grads[2] is None:
             fail(f"training step {step + 1}: no gradient reached the weight or the bias through LinearFunction.")
-        if grads[1].shape != weight.shape or grads[2].shape != bias.shape:  # before any arithmetic with them
-            fail(f"training step {step + 1}: gradients of shape {tuple(grads[1].shape)} and {tuple(grads[2].shape)} "
-                 f"for a weight {tuple(weight.shape)} and a bias {tuple(bias.shape)}.")
+        expect_shape(grads[1], tuple(weight.shape), f"training step {step + 1}: shape of the weight's gradient")
+        expect_shape(grads[2], tuple(bias.shape), f"training step {step + 1}: shape of the bias's gradient")
         weight, bias = weight - 0.1 * grads[1], bias - 0.1 * grads[2]
         optimizer.zero_grad()
         F.mse_loss(layer(x), target).backward()

@@ -4,7 +4,7 @@ import torch
 
 from linear_checks.public.weight_viz import expected_grid, shown
 from linear_checks.student import draw
-from linear_checks.verdicts import call, expect_equal, expect_tensor_close, fail
+from linear_checks.verdicts import call, expect_shape, expect_tensor_close, fail
 
 
 def check_padding_zero_and_default_columns(student):
@@ -12,14 +12,12 @@ def check_padding_zero_and_default_columns(student):
     h, w = draw(2, 5), draw(2, 5)
     weight = torch.randn(10, h * w)
     grid = call(student.weight_grid, weight, (h, w), ncols=5, padding=0, what=f"weight_grid(..., ({h}, {w}), padding=0)")
-    expect_equal(tuple(grid.shape) if isinstance(grid, torch.Tensor) else type(grid).__name__, (2 * h, 5 * w),
-                 f"shape of weight_grid of ten {h}x{w} tiles, 5 per row, padding 0")
+    expect_shape(grid, (2 * h, 5 * w), f"shape of weight_grid of ten {h}x{w} tiles, 5 per row, padding 0")
     expect_tensor_close(grid[:h, :w], weight[0].reshape(h, w), "the first tile with padding 0")
     expect_tensor_close(grid[h:, 4 * w:], weight[9].reshape(h, w), "the last tile with padding 0")
     expect_tensor_close(grid, expected_grid(weight.reshape(10, h, w), 5, 0), f"weight_grid of ten {h}x{w} tiles with padding 0")
     default = call(student.weight_grid, weight, (h, w), what="weight_grid with the default ncols")
-    expect_equal(tuple(default.shape) if isinstance(default, torch.Tensor) else type(default).__name__,
-                 (2 * (h + 1) + 1, 5 * (w + 1) + 1), f"shape of weight_grid of ten {h}x{w} tiles by default")
+    expect_shape(default, (2 * (h + 1) + 1, 5 * (w + 1) + 1), f"shape of weight_grid of ten {h}x{w} tiles by default")
 
 
 def check_random_weight_grid(student):

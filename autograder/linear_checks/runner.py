@@ -151,57 +151,64 @@ def run_exercise(exercise: Exercise, files: dict[str, bytes], sandbox: Sandbox, 
         return result
     run, slow = None, []  # slow: the check functions that took too long
     ends = time.monotonic() + EXERCISE_TIMEOUT
-    for check in checks:
-        why = ("the same check took too long with other inputs" if check.func in slow
-               else f"{MAX_TIMEOUTS} checks of this exercise already took too long" if len(slow) >= MAX_TIMEOUTS
-               else f"this exercise's checks had used up their {EXERCISE_TIMEOUT:g} s" if time.monotonic() >= ends
-               else "")
-        if why:
-            result.checks.append(CheckResult(check.name, check.doc, False, f"Not run: {why}.", check.hidden,
-                                             outcome="not run"))
-            continue
-        if run is None or run.closed:
-            run, why = _import(sandbox, files, exercise, support)
-            if run is None and not result.checks:  # the file cannot be imported at all
-                result.error = why
-                return result
-            if run is None:  # it could be before: this check fails with the reason
-                result.checks.append(CheckResult(check.name, check.doc, False, why, check.hidden, outcome="crashed"))
+    try:
+        for check in checks:
+            why = ("the same check took too long with other inputs" if check.func in slow
+                   else f"{MAX_TIMEOUTS} checks of this exercise already took too long" if len(slow) >= MAX_TIMEOUTS
+                   else f"this exercise's checks had used up their {EXERCISE_TIMEOUT:g} s" if time.monotonic() >= ends
+                   else "")
+            if why:
+                result.checks.append(CheckResult(check.name, check.doc, False, f"Not run: {why}.", check.hidden,
+                                                 outcome="not run"))
                 continue
-        check_seed = _seed(seed, check.name)
-        torch.manual_seed(check_seed)
-        run.deadline = min(time.monotonic() + CHECK_TIMEOUT, ends)
-        message, misconception, outcome = "", "", "failed"
-        try:
-            student_api.seed(run, check_seed)
-            kwargs = {"student": student_api.Remote(run, 0, "module"), "source": source, "case": check.case}
-            wanted = inspect.signature(check.func).parameters
-            check.func(**{k: v for k, v in kwargs.items() if k in wanted})
-        except RuleBroken as exc:  # seen while the code ran: like a gate, the exercise gets no points
-            result.error, result.checks = str(exc), []
+            if run is None or run.closed:
+                run, why = _import(sandbox, files, exercise, support)
+                if run is None and not result.checks:  # the file cannot be imported at all
+                    result.error = why
+                    return result
+                if run is None:  # it could be before: this check fails with the reason
+                    result.checks.append(CheckResult(check.name, check.doc, False, why, check.hidden,
+                                                     outcome="crashed"))
+                    continue
+            check_seed = _seed(seed, check.name)
+            torch.manual_seed(check_seed)
+            run.deadline = min(time.monotonic() + CHECK_TIMEOUT, ends)
+            message, misconception, outcome = "", "", "failed"
+            try:
+                student_api.seed(run, check_seed)
+                kwargs = {"student": student_api.Remote(run, 0, "module"), "source": source, "case": check.case}
+                wanted = inspect.signature(check.func).parameters
+                check.func(**{k: v for k, v in kwargs.items() if k in wanted})
+            except RuleBroken as exc:  # seen while the code ran: like a gate, the exercise gets no points
+                result.error, result.checks = str(exc), []
+                run.close(kill=True)
+                return result
+            except CheckFailed as exc:
+                message, misconception = str(exc), exc.misconception
+            except Raised as exc:
+                message = (f"NotImplementedError: {exc.message}" if exc.not_implemented
+                           else f"your code raised {exc.type_name}: {quote(exc.message)}")
+            except Deadline:
+                slow.append(check.func)
+                outcome = "timeout"
+                message = (f"Took too long (more than {CHECK_TIMEOUT:g} s): look for an endless loop."
+                           if time.monotonic() < ends else
+                           f"Took too long: this exercise's checks used up their {EXERCISE_TIMEOUT:g} s.")
+                run.close(kill=True)
+            except Ended:
+                message = f"Your code ended the process that ran it (exit status {run.exit_status})."
+                outcome = "crashed"
+            except WireError:
+                message, outcome = "Your code sent back something that is not plain data.", "crashed"
+                run.close(kill=True)
+            except Exception as exc:  # noqa: BLE001 - an answer of an unexpected kind made the check itself fail
+                message = f"Your code's answer could not be checked ({type(exc).__name__}: {quote(str(exc))})."
+            result.checks.append(CheckResult(check.name, check.doc, not message, message, check.hidden, misconception,
+                                             "passed" if not message else outcome))
+    except BaseException:  # the grader's own failure, or an interrupt: no run is left open for the next one
+        if run is not None:
             run.close(kill=True)
-            return result
-        except CheckFailed as exc:
-            message, misconception = str(exc), exc.misconception
-        except Raised as exc:
-            message = (f"NotImplementedError: {exc.message}" if exc.not_implemented
-                       else f"your code raised {exc.type_name}: {quote(exc.message)}")
-        except Deadline:
-            slow.append(check.func)
-            outcome = "timeout"
-            message = (f"Took too long (more than {CHECK_TIMEOUT:g} s): look for an endless loop."
-                       if time.monotonic() < ends else
-                       f"Took too long: this exercise's checks used up their {EXERCISE_TIMEOUT:g} s.")
-            run.close(kill=True)
-        except Ended:
-            message, outcome = f"Your code ended the process that ran it (exit status {run.exit_status}).", "crashed"
-        except WireError:
-            message, outcome = "Your code sent back something that is not plain data.", "crashed"
-            run.close(kill=True)
-        except Exception as exc:  # noqa: BLE001 - an answer of an unexpected kind made the check itself fail
-            message = f"Your code's answer could not be checked ({type(exc).__name__}: {quote(str(exc))})."
-        result.checks.append(CheckResult(check.name, check.doc, not message, message, check.hidden, misconception,
-                                         "passed" if not message else outcome))
+        raise
     if run is not None:
         run.close()
     return result

@@ -114,10 +114,10 @@ def _path_problem(path: str) -> str:
         if parent in LIBRARIES and part in LOADERS:
             return prefix
         obj = getattr(obj, part, None)
-        if isinstance(obj, types.ModuleType) and prefix not in MODULES:
-            return f"{prefix} (a part of {parts[0]} this exercise does not need)"
-        if obj is None or not isinstance(obj, types.ModuleType):
+        if not isinstance(obj, types.ModuleType):  # a function, class or constant of an allowed module
             return ""
+        if prefix not in MODULES:
+            return f"{prefix} (a part of {parts[0]} this exercise does not need)"
     return ""
 
 
@@ -203,9 +203,7 @@ def library_linear_routes(source: str | bytes, filename: str) -> list[str]:
     except (SyntaxError, ValueError, LookupError):  # an unknown encoding: the import fails the same way
         return []  # the import check reports it
     found: list[str] = []
-
-    def flag(node, what: str) -> None:
-        found.append(f"line {node.lineno}: {what}")
+    flag = _flagger(found)
 
     def foreign_linear(name: str) -> bool:
         return any(part.lower() in LIBRARY_LINEAR for part in name.split("."))
@@ -250,9 +248,7 @@ def autograd_routes(source: str | bytes, filename: str) -> list[str]:
     except (SyntaxError, ValueError, LookupError):  # an unknown encoding: the import fails the same way
         return []  # the import check reports it
     found: list[str] = []
-
-    def flag(node, what: str) -> None:
-        found.append(f"line {node.lineno}: {what}")
+    flag = _flagger(found)
 
     def home(node) -> str:
         """The last name of what an attribute is read from: "autograd" for torch.autograd.grad."""

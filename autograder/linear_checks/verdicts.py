@@ -162,6 +162,12 @@ def expect_equal(actual, expected, what: str, hint: str = "", misconception: str
         fail(f"{what}: expected {expected!r}, got {shown[:MAX_QUOTE]}.{_hint(hint)}", misconception)
 
 
+def expect_shape(value, want: tuple, what: str, hint: str = "") -> None:
+    """Fail unless value is a tensor of shape want (checked before any arithmetic with it: another shape could
+    broadcast, in the grader's process, into a tensor of any size)."""
+    expect_equal(tuple(value.shape) if isinstance(value, torch.Tensor) else type(value).__name__, tuple(want), what, hint)
+
+
 def expect_near(actual, expected: float, rel: float, what: str, hint: str = "", misconception: str = "") -> None:
     """Fail unless actual is a number within rel * |expected| of expected; a failure carries misconception."""
     if type(actual) not in (int, float) or not math.isfinite(actual) or abs(actual - expected) > rel * abs(expected):

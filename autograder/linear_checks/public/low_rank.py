@@ -3,28 +3,24 @@
 import torch
 
 from linear_checks.student import draw, make, spec
-from linear_checks.verdicts import call, expect_equal, expect_near, expect_tensor_close, fail, load_state
+from linear_checks.verdicts import call, expect_equal, expect_near, expect_shape, expect_tensor_close, fail, load_state
 
 
 def _count(module) -> int:
     return sum(p.numel() for p in call(module.parameters, what="parameters()"))
 
 
-def _maps(layer, n_in, n_out, rank):
-    """(down.weight, down.bias, up.weight, up.bias) of a LowRankLinear in the sandbox, as data."""
-    found = []
+def _expect_maps(layer, n_in, n_out, rank) -> None:
+    """The layer has maps down (rank, n_in) and up (n_out, rank), each with a bias of its rows' number or none."""
     for name, want in (("down", (rank, n_in)), ("up", (n_out, rank))):
         part = getattr(layer, name, None)
         weight = getattr(part, "weight", None) if part is not None and not isinstance(part, torch.Tensor) else None
         if not isinstance(weight, torch.Tensor):
             fail(f"LowRankLinear has no linear map {name!r}: expected self.{name} with weight of shape {want}.")
-        expect_equal(tuple(weight.shape), want, f"shape of {name}.weight")
+        expect_shape(weight, want, f"shape of {name}.weight")
         bias = getattr(part, "bias", None)
-        if bias is not None:  # before any arithmetic: a bias of another shape would broadcast (in this process)
-            expect_equal(tuple(bias.shape) if isinstance(bias, torch.Tensor) else type(bias).__name__, want[:1],
-                         f"shape of {name}.bias")
-        found += [weight, bias]
-    return found
+        if bias is not None:
+            expect_shape(bias, want[:1], f"shape of {name}.bias")
 
 
 def _load(layer, n_in, n_out, rank) -> tuple:
@@ -57,7 +53,7 @@ def check_parameter_count_1000_64_1000(student):
 def check_structure_and_forward(student):
     """down: Linear(in, rank), up: Linear(rank, out); forward(x) = up(down(x)) for (*, in) input."""
     layer = call(student.LowRankLinear, 12, 9, 3, what="LowRankLinear(12, 9, 3)")
-    _maps(layer, 12, 9, 3)
+    _expect_maps(layer, 12, 9, 3)
     dw, db, uw, ub = _load(layer, 12, 9, 3)
     x = torch.randn(2, 5, 12)
     y = call(layer, x, what="LowRankLinear(12, 9, 3)(x)")
@@ -67,15 +63,14 @@ def check_structure_and_forward(student):
 def check_full_weight_and_bias_give_the_same_map(student):
     """forward(x) == x @ full_weight().T + full_bias(), with full_weight() of shape (out, in)."""
     layer = call(student.LowRankLinear, 10, 7, 2, what="LowRankLinear(10, 7, 2)")
-    _maps(layer, 10, 7, 2)
+    _expect_maps(layer, 10, 7, 2)
     dw, db, uw, ub = _load(layer, 10, 7, 2)
     w = call(layer.full_weight, what="full_weight()")
     b = call(layer.full_bias, what="full_bias()")
-    expect_equal(tuple(w.shape) if isinstance(w, torch.Tensor) else type(w).__name__, (7, 10), "shape of full_weight()",
-                 "up.weight @ down.weight is (out_features, in_features).")
+    expect_shape(w, (7, 10), "shape of full_weight()", "up.weight @ down.weight is (out_features, in_features).")
     if torch.linalg.matrix_rank(w.float()).item() > 2:
         fail("full_weight() of a rank-2 layer has rank above 2: expected up.weight @ down.weight.")
-    expect_equal(tuple(b.shape) if isinstance(b, torch.Tensor) else type(b).__name__, (7,), "shape of full_bias()")
+    expect_shape(b, (7,), "shape of full_bias()")
     expect_tensor_close(w, uw @ dw, "full_weight() with maps loaded by the grader", "full_weight = up.weight @ down.weight.")
     expect_tensor_close(b, uw @ db + ub, "full_bias() with maps loaded by the grader",
                         "the first bias passes through the second map: full_bias = up.weight @ down.bias + up.bias.")
