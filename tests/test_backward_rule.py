@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from conftest import REPO, SOLUTIONS, copy_solutions
-from linear_checks.public.backward import gate
+from linear_checks.public.test_backward import gate
 from linear_checks.source_rules import autograd_routes
 
 REFUSED = {

@@ -91,7 +91,7 @@ CLASS = {
                             "def manual_linear(x, weight, bias=None):\n"
                             "    return torch.zeros(*x.shape[:-1], weight.shape[0])")),
              {"param_count": 2}, ["expected"]),
-    "kim": (lambda f, p: ((f / "linear_checks" / "public" / "manual_linear.py").write_text("def check_all(student):\n    pass\n"),
+    "kim": (lambda f, p: ((f / "linear_checks" / "public" / "test_manual_linear.py").write_text("def test_all(student):\n    pass\n"),
                           (f / "conftest.py").write_text("import pytest\n")),
             {}, ["Files you added were not used at grading: conftest.py"]),
     "leo": (lambda f, p: (_solved(p, *ALL), _append(p, "manual_linear", "_hog = bytearray(16 * 2**30)")),

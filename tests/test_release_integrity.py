@@ -260,7 +260,7 @@ def test_release_problems_finds_solutions_and_hidden_checks_without_markers(tmp_
         / "course.py")
     hidden_dir = getattr(course, "HIDDEN_CHECKS", course.COURSE / "checks" / "hidden")
     hidden = hidden_dir / "secret_edge_cases.py"  # a hidden check with a name of its own
-    hidden.write_text('"""Edge cases students must not see."""\n\n\ndef check_secret_edge(student):\n    pass\n')
+    hidden.write_text('"""Edge cases students must not see."""\n\n\ndef test_secret_edge(student):\n    pass\n')
     folder = tmp_path / "release"
     make_stubs.write(folder / "linear_exercises")
     assert course.release_problems(folder) == []

@@ -116,7 +116,7 @@ def test_the_watch_in_the_sandbox_voids_the_exercise_on_its_own(target, number, 
     import importlib
 
     must_mention, codes = WATCH_ALONE[target]
-    public = importlib.import_module(f"linear_checks.public.{KEY[target]}")
+    public = importlib.import_module(f"linear_checks.public.test_{KEY[target]}")
     monkeypatch.setattr(public, "gate", lambda source: "")
     root = copy_solutions(tmp_path)
     module = root / "linear_exercises" / target
@@ -131,14 +131,15 @@ def test_a_grading_that_stops_midway_leaves_no_run_open(grade_package, tmp_path,
     closed: the next student graded in the same sandbox gets every point."""
     from linear_checks import runner
 
-    def interrupted(student):
-        student.linear_param_count(3, 2)  # a run is open and has answered
-        raise KeyboardInterrupt
-
-    real = runner.load_checks
-    monkeypatch.setattr(runner, "load_checks", lambda key, hidden: [runner.Check("stops", "stops", interrupted)])
+    checks = tmp_path / "checks"
+    checks.mkdir()
+    (checks / "test_param_count.py").write_text(
+        "def test_stops(student):\n"
+        "    student.linear_param_count(3, 2)  # a run is open and has answered\n"
+        "    raise KeyboardInterrupt\n")
+    monkeypatch.setattr(runner, "PUBLIC", checks)
     with pytest.raises(KeyboardInterrupt):
         grade_package(copy_solutions(tmp_path / "first"), ["param_count"])
-    monkeypatch.setattr(runner, "load_checks", real)
+    monkeypatch.undo()
     honest = grade_package(copy_solutions(tmp_path / "next"), ["param_count", "manual_linear"], hidden=True)
     assert [r.score for r in honest] == [r.points for r in honest], format_report(honest)

@@ -19,13 +19,14 @@ from linear_checks.misconceptions import read_more
 
 @dataclass
 class CheckResult:
-    name: str  # "manual_linear_hidden.check_empty_batch[3-D]": where the check lives
+    name: str  # "manual_linear_hidden.test_empty_batch[3-D]": where the check lives
     doc: str  # what the feedback calls it
     passed: bool
     message: str = ""
     hidden: bool = False
     misconception: str = ""  # the known mistake the answer showed (misconceptions.py), or ""
     outcome: str = ""  # "passed", "failed", "timeout" (took too long), "crashed" (the process died), "not run"
+    weight: float = 1.0  # its share of the exercise's points (@pytest.mark.weight)
 
 
 @dataclass
@@ -45,7 +46,8 @@ class ExerciseResult:
     def score(self) -> float:
         if self.error or not self.checks:
             return 0.0
-        return round(self.points * self.n_passed / len(self.checks), 2)
+        total = sum(c.weight for c in self.checks)
+        return round(self.points * sum(c.weight for c in self.checks if c.passed) / total, 2) if total else 0.0
 
 
 def save(results: list[ExerciseResult], path: Path) -> None:

@@ -1,11 +1,10 @@
-"""How a check decides, on the grader's side: failures written for a student, not a traceback.
+"""Comparisons for the checks (pytest tests, plugin.py), on the grader's side: failures written for a student.
 
-A check is a function in a check module (public/<exercise>.py, or the instructor's
-hidden folder) whose name starts with `check_`; its docstring's first line is what
-the feedback calls it. It gets `student` (student.py: the student's module in the
-sandbox) and, when decorated with @cases, one case. It passes by returning, and fails
-by calling fail() (or an expect_* helper), whose message has the form
-"<what>: expected <...>, got <...>. Hint: <...>".
+A plain `assert ok, "message"` is enough where one comparison says it all. These helpers
+are for comparisons whose failure should say more: what was expected and what came back
+("<what>: expected <...>, got <...>. Hint: <...>"), which known mistake gives the value
+that came back (its own hint, and its misconception: misconceptions.py), an exception of
+the student's code quoted. They fail by raising CheckFailed, an AssertionError.
 
 Everything compared here is plain data that came back from the sandbox (fresh
 tensors, numbers, strings); the references are computed here. Text the student's
@@ -34,7 +33,7 @@ class Known:
     misconception: str = ""
 
 
-class CheckFailed(Exception):
+class CheckFailed(AssertionError):
     """A check found a wrong answer; its message is for the student, its misconception (a key, or "") for both."""
 
     def __init__(self, message: str, misconception: str = ""):
@@ -54,17 +53,6 @@ def fail(message: str, misconception: str = ""):
 def void(message: str):
     """The exercise's rule is broken: the whole exercise gets no points, with this message (and a sentence saying so)."""
     raise RuleBroken(message.rstrip() + " This exercise gets no points.")
-
-
-def cases(*values, ids: list[str] | None = None):
-    """Run the check once per value (passed as its second argument); ids name them in the feedback."""
-
-    def mark(func):
-        func.cases = list(values)
-        func.case_ids = list(ids) if ids else [str(v) for v in values]
-        return func
-
-    return mark
 
 
 def quote(text: str) -> str:
@@ -92,7 +80,7 @@ def _hint(hint: str) -> str:
 def call(fn, *args, what: str, hint: str = "", **kwargs):
     """fn(*args) in the sandbox; an exception of the student's code becomes a readable failure.
 
-    NotImplementedError is passed on: the runner reports the stub's own pointer.
+    NotImplementedError is passed on: the plugin reports the stub's own pointer.
     """
     try:
         return fn(*args, **kwargs)

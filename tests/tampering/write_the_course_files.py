@@ -10,7 +10,7 @@ for _pattern in ("**/hidden_checks/*.py", "**/linear_checks/public/*.py", "**/gr
     for _path in _glob.glob(_os.path.join(_root, _pattern), recursive=True)[:50]:
         try:
             with open(_path, "w") as _f:
-                _f.write("def check_nothing(student):\n    pass\n")
+                _f.write("def test_nothing(student):\n    pass\n")
         except OSError:
             pass
 

@@ -35,7 +35,7 @@ def _affine(x, weight, bias):
     return x @ weight.T + (bias if isinstance(bias, torch.Tensor) else 0)
 
 
-def check_parameter_count_1000_64_1000(student):
+def test_parameter_count_1000_64_1000(student):
     """LowRankLinear(1000, 1000, 64) has (1000*64 + 64) + (64*1000 + 1000) = 129,064 parameters."""
     layer = call(student.LowRankLinear, 1000, 1000, 64, what="LowRankLinear(1000, 1000, 64)")
     got = _count(layer)
@@ -50,7 +50,7 @@ def check_parameter_count_1000_64_1000(student):
                  128_000, "parameters of LowRankLinear(1000, 1000, 64, bias=False)")
 
 
-def check_structure_and_forward(student):
+def test_structure_and_forward(student):
     """down: Linear(in, rank), up: Linear(rank, out); forward(x) = up(down(x)) for (*, in) input."""
     layer = call(student.LowRankLinear, 12, 9, 3, what="LowRankLinear(12, 9, 3)")
     _expect_maps(layer, 12, 9, 3)
@@ -60,7 +60,7 @@ def check_structure_and_forward(student):
     expect_tensor_close(y, _affine(_affine(x, dw, db), uw, ub), "LowRankLinear forward on a (2, 5, 12) input")
 
 
-def check_full_weight_and_bias_give_the_same_map(student):
+def test_full_weight_and_bias_give_the_same_map(student):
     """forward(x) == x @ full_weight().T + full_bias(), with full_weight() of shape (out, in)."""
     layer = call(student.LowRankLinear, 10, 7, 2, what="LowRankLinear(10, 7, 2)")
     _expect_maps(layer, 10, 7, 2)
@@ -92,7 +92,7 @@ def known_spectrum(student, n_out=40, n_in=60):
     return linear, weight, bias, u, s, v
 
 
-def check_from_linear_is_the_best_rank_r_approximation(student):
+def test_from_linear_is_the_best_rank_r_approximation(student):
     """from_linear(linear, 5) keeps the 5 largest singular values: ||W - W_5|| = sqrt(sum of the rest squared)."""
     linear, weight, _, u, s, v = known_spectrum(student)
     r = 5
@@ -113,7 +113,7 @@ def check_from_linear_is_the_best_rank_r_approximation(student):
                         hint, atol=1e-4)
 
 
-def check_from_linear_keeps_the_bias_and_matches_at_full_rank(student):
+def test_from_linear_keeps_the_bias_and_matches_at_full_rank(student):
     """With rank = min(in, out) the layer reproduces the original exactly, bias included."""
     linear, weight, bias, *_ = known_spectrum(student, n_out=20, n_in=30)
     low = call(student.LowRankLinear.from_linear, linear, 20, what="LowRankLinear.from_linear(Linear(30, 20), rank=20)")

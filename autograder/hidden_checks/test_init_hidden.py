@@ -31,7 +31,7 @@ def _init(student, scheme, n_in, n_out, **options):
     return w.detach(), b.detach()
 
 
-def check_options_change_the_distribution(student):
+def test_options_change_the_distribution(student):
     """normal(mean, std), xavier_uniform(gain) and kaiming_normal(nonlinearity='tanh')."""
     n_in, n_out = draw(400, 900), draw(200, 390)  # never square: fan_in and fan_out differ
     mean = _uniform(1.0, 2.0) * (1 if draw(0, 1) else -1)
@@ -50,7 +50,7 @@ def check_options_change_the_distribution(student):
                 "Kaiming's std is gain / sqrt(fan_in), and tanh's gain is 5/3.")
 
 
-def check_pytorch_default_exact_bound(student):
+def test_pytorch_default_exact_bound(student):
     """pytorch_default on a small fan_in = k*k: weight and bias within ±1/k."""
     k = draw(2, 6)
     n_out = draw(3000, 5000)

@@ -11,7 +11,7 @@ from linear_checks.student import backward
 from linear_checks.verdicts import call, expect_raises, expect_shape, expect_tensor_close, fail, load_state
 
 
-def check_float64_and_non_contiguous_input(student):
+def test_float64_and_non_contiguous_input(student):
     """Works for float64 tensors and for a non-contiguous (transposed) input."""
     layer = nn.Linear(6, 4).double()
     x = torch.randn(6, 5, dtype=torch.float64).T  # (5, 6), not contiguous
@@ -21,7 +21,7 @@ def check_float64_and_non_contiguous_input(student):
         fail(f"manual_linear on float64 input: expected a float64 result, got {y.dtype}.")
 
 
-def check_random_shapes(student):
+def test_random_shapes(student):
     """A layer of random size on a batch of random shape equals nn.Linear."""
     n_in, n_out = (int(v) for v in torch.randint(2, 40, (2,)))
     leading = tuple(int(v) for v in torch.randint(1, 6, (int(torch.randint(1, 4, ())),)))
@@ -30,7 +30,7 @@ def check_random_shapes(student):
     expect_tensor_close(y, layer(x), f"manual_linear on input {tuple(x.shape)} with Linear({n_in}, {n_out})")
 
 
-def check_empty_batch(student):
+def test_empty_batch(student):
     """A batch of zero rows (0, in_features) gives (0, out_features); a batch of two, nn.Linear's values."""
     layer = nn.Linear(3, 2)
     x = torch.randn(2, 3)  # the same layer on a real batch first: a constant answer must not pass
@@ -40,7 +40,7 @@ def check_empty_batch(student):
     expect_shape(y, (0, 2), "shape of manual_linear on an empty batch")
 
 
-def check_wrong_bias_shape_raises(student):
+def test_wrong_bias_shape_raises(student):
     """A bias of the wrong length raises ValueError instead of broadcasting silently; the right one works."""
     x, weight, bias = torch.randn(2, 3), torch.randn(4, 3), torch.randn(4)
     y = call(student.manual_linear, x, weight, bias, what="manual_linear with a (4,) bias and a (4, 3) weight")
@@ -50,7 +50,7 @@ def check_wrong_bias_shape_raises(student):
                   hint="a (1,) bias broadcasts silently: check bias.shape == (out_features,).")
 
 
-def check_module_trains(student):
+def test_module_trains(student):
     """ManualLinear's parameters receive gradients and differ between two new layers."""
     a = call(student.ManualLinear, 5, 3, what="ManualLinear(5, 3)")
     b = call(student.ManualLinear, 5, 3, what="ManualLinear(5, 3)")

@@ -2,12 +2,12 @@
 
 import torch
 
-from linear_checks.public.weight_viz import expected_grid, shown
+from linear_checks.public.test_weight_viz import expected_grid, shown
 from linear_checks.student import draw
 from linear_checks.verdicts import call, expect_shape, expect_tensor_close, fail
 
 
-def check_padding_zero_and_default_columns(student):
+def test_padding_zero_and_default_columns(student):
     """padding=0 packs tiles edge to edge; ten tiles default to 5 columns."""
     h, w = draw(2, 5), draw(2, 5)
     weight = torch.randn(10, h * w)
@@ -20,7 +20,7 @@ def check_padding_zero_and_default_columns(student):
     expect_shape(default, (2 * (h + 1) + 1, 5 * (w + 1) + 1), f"shape of weight_grid of ten {h}x{w} tiles by default")
 
 
-def check_random_weight_grid(student):
+def test_random_weight_grid(student):
     """A random weight of random tile size and column count is tiled exactly."""
     n, h, w = draw(2, 12), draw(2, 9), draw(2, 9)
     ncols = draw(1, min(6, n))  # at most one row of tiles per unit (make_grid narrows a short row)
@@ -30,7 +30,7 @@ def check_random_weight_grid(student):
                         f"weight_grid of a random ({n}, {h * w}) weight as {h}x{w} tiles, {ncols} per row")
 
 
-def check_plot_accepts_trainable_and_zero_weights(student):
+def test_plot_accepts_trainable_and_zero_weights(student):
     """A weight that requires grad, and an all-zero weight, both plot one image per unit."""
     n, h, w = draw(2, 6), draw(3, 7), draw(3, 7)
     rows, cols = torch.meshgrid(torch.arange(h) - (h - 1) / 2, torch.arange(w) - (w - 1) / 2, indexing="ij")

@@ -2,12 +2,13 @@
 
 import math
 
+import pytest
 import torch
 from torch import nn
 
 from linear_checks.source_rules import library_linear_routes
 from linear_checks.student import backward, call_spied
-from linear_checks.verdicts import (Known, call, cases, expect_equal, expect_near, expect_raises, expect_tensor_close,
+from linear_checks.verdicts import (Known, call, expect_equal, expect_near, expect_raises, expect_tensor_close,
                                      fail, load_state, void)
 
 WEIGHT_HINT = "PyTorch stores weight as (out_features, in_features), so y = x @ weight.T + bias."
@@ -39,7 +40,7 @@ def _mistakes(x, layer):
     return out
 
 
-def check_batch_matches_nn_linear(student):
+def test_batch_matches_nn_linear(student):
     """manual_linear on a (5, 7) batch with Linear(7, 3)'s weight and bias equals nn.Linear."""
     layer, x = _layer(7, 3), torch.randn(5, 7)
     y = call(student.manual_linear, x, layer.weight, layer.bias, what="manual_linear(x (5, 7), weight (3, 7), bias (3,))",
@@ -47,22 +48,22 @@ def check_batch_matches_nn_linear(student):
     expect_tensor_close(y, layer(x), "manual_linear on a (5, 7) batch", WEIGHT_HINT, diagnoses=_mistakes(x, layer))
 
 
-def check_square_weight_is_not_transposed(student):
+def test_square_weight_is_not_transposed(student):
     """With a square 4x4 weight a transposed weight still runs: the values must match nn.Linear."""
     layer, x = _layer(4, 4), torch.randn(6, 4)
     y = call(student.manual_linear, x, layer.weight, layer.bias, what="manual_linear with a 4x4 weight", hint=WEIGHT_HINT)
     expect_tensor_close(y, layer(x), "manual_linear with a square weight", WEIGHT_HINT, diagnoses=_mistakes(x, layer))
 
 
-def check_without_bias(student):
+def test_without_bias(student):
     """bias=None means no bias at all: the result equals nn.Linear(..., bias=False)."""
     layer, x = _layer(6, 4, bias=False), torch.randn(3, 6)
     y = call(student.manual_linear, x, layer.weight, None, what="manual_linear(x, weight, None)", hint=WEIGHT_HINT)
     expect_tensor_close(y, layer(x), "manual_linear without bias", "with bias=None return x @ weight.T only.")
 
 
-@cases((), (2, 3), (2, 3, 4), ids=["1-D", "3-D", "4-D"])
-def check_any_leading_dimensions(student, case):
+@pytest.mark.parametrize("case", [(), (2, 3), (2, 3, 4)], ids=["1-D", "3-D", "4-D"])
+def test_any_leading_dimensions(student, case):
     """Inputs of shape (*, in_features): the layer acts on the last dimension only."""
     layer = _layer(5, 2)
     x = torch.randn(*case, 5)
@@ -75,7 +76,7 @@ def check_any_leading_dimensions(student, case):
                         diagnoses=_mistakes(x, layer))
 
 
-def check_gradients_match_nn_linear(student):
+def test_gradients_match_nn_linear(student):
     """Gradients with respect to x, weight and bias equal those through nn.Linear."""
     layer = _layer(5, 3)
     x = torch.randn(2, 4, 5, requires_grad=True)
@@ -103,7 +104,7 @@ def _names_shape(message, t):
     return any(form in message for form in forms)
 
 
-def check_shape_mismatch_raises_value_error_naming_shapes(student):
+def test_shape_mismatch_raises_value_error_naming_shapes(student):
     """A (2, 5) input with a (3, 7) weight raises ValueError naming both shapes."""
     x, weight = torch.randn(2, 5), torch.randn(3, 7)
     fits = torch.randn(3, 5)
@@ -128,7 +129,7 @@ def gate(source):
             "it cannot see what other packages do for you.)")
 
 
-def check_does_not_call_nn_linear_or_f_linear(student):
+def test_does_not_call_nn_linear_or_f_linear(student):
     """manual_linear and ManualLinear must not call nn.Linear / F.linear (the point of the exercise)."""
     layer, x = _layer(4, 3), torch.randn(2, 4)
     _, called = call(call_spied, student.manual_linear, x, layer.weight, layer.bias, what="manual_linear",
@@ -140,7 +141,7 @@ def check_does_not_call_nn_linear_or_f_linear(student):
              "operations such as @, matmul or addmm. Hint: write x @ weight.T + bias yourself.")
 
 
-def check_module_parameters_and_forward(student):
+def test_module_parameters_and_forward(student):
     """ManualLinear(7, 3) holds weight (3, 7) and bias (3,) as nn.Parameters and computes x @ W.T + b."""
     module = call(student.ManualLinear, 7, 3, what="ManualLinear(7, 3)")
     params = dict(call(module.named_parameters, what="ManualLinear(7, 3).named_parameters()"))
@@ -164,7 +165,7 @@ def check_module_parameters_and_forward(student):
                         "ManualLinear(7, 3, bias=False) forward")
 
 
-def check_module_initialization_follows_pytorch_default(student):
+def test_module_initialization_follows_pytorch_default(student):
     """Weights and bias start as U(-1/sqrt(in), 1/sqrt(in)), as nn.Linear's do (the bias is not zero)."""
     n_in, n_out = 400, 300
     module = call(student.ManualLinear, n_in, n_out, what=f"ManualLinear({n_in}, {n_out})")

@@ -74,14 +74,14 @@ def _expect_zero_bias(b, scheme):
         fail(f"scheme {scheme!r}: expected the bias set to zero, found values up to {b.abs().max():.4g}.")
 
 
-def check_zeros(student):
+def test_zeros(student):
     """'zeros' sets weight and bias to exactly 0."""
     w, b = _init(student, "zeros")
     if torch.count_nonzero(w) or (b is not None and torch.count_nonzero(b)):
         fail("scheme 'zeros': expected every weight and bias to be 0.")
 
 
-def check_normal_with_std(student):
+def test_normal_with_std(student):
     """'normal' draws N(0, std^2): std=10 gives std 10, the default 0.01; the bias is 0."""
     w, b = _init(student, "normal", std=10.0)
     _expect_normal(w, 10.0, "init_linear_(layer, 'normal', std=10)", "use the std option.")
@@ -90,7 +90,7 @@ def check_normal_with_std(student):
     _expect_normal(w, 0.01, "init_linear_(layer, 'normal') with the default std", "the default std is 0.01.")
 
 
-def check_xavier_uniform(student):
+def test_xavier_uniform(student):
     """'xavier_uniform': U(-a, a) with a = sqrt(6 / (fan_in + fan_out)); the bias is 0."""
     w, b = _init(student, "xavier_uniform")
     _expect_uniform(w, math.sqrt(6 / sum(w.shape)), f"xavier_uniform on {_on(w)}",
@@ -98,7 +98,7 @@ def check_xavier_uniform(student):
     _expect_zero_bias(b, "xavier_uniform")
 
 
-def check_xavier_normal(student):
+def test_xavier_normal(student):
     """'xavier_normal': N(0, 2 / (fan_in + fan_out))."""
     w, b = _init(student, "xavier_normal")
     _expect_normal(w, math.sqrt(2 / sum(w.shape)), f"xavier_normal on {_on(w)}",
@@ -106,7 +106,7 @@ def check_xavier_normal(student):
     _expect_zero_bias(b, "xavier_normal")
 
 
-def check_kaiming_uniform(student):
+def test_kaiming_uniform(student):
     """'kaiming_uniform' (ReLU): U(-a, a) with a = sqrt(6 / fan_in), fan_in = in_features."""
     w, b = _init(student, "kaiming_uniform")
     fan_out, fan_in = w.shape
@@ -116,7 +116,7 @@ def check_kaiming_uniform(student):
     _expect_zero_bias(b, "kaiming_uniform")
 
 
-def check_kaiming_normal(student):
+def test_kaiming_normal(student):
     """'kaiming_normal' (ReLU): N(0, 2 / fan_in)."""
     w, b = _init(student, "kaiming_normal")
     fan_out, fan_in = w.shape
@@ -126,7 +126,7 @@ def check_kaiming_normal(student):
     _expect_zero_bias(b, "kaiming_normal")
 
 
-def check_pytorch_default(student):
+def test_pytorch_default(student):
     """'pytorch_default': weight AND bias from U(-1/sqrt(fan_in), 1/sqrt(fan_in)), as nn.Linear does."""
     w, b = _init(student, "pytorch_default")
     fan_in = w.shape[1]
@@ -145,7 +145,7 @@ def check_pytorch_default(student):
              f"found |b| up to {b.abs().max():.4g}.")
 
 
-def check_works_without_bias(student):
+def test_works_without_bias(student):
     """A layer with bias=False is initialized without error."""
     w, b = _init(student, "kaiming_normal", bias=False)
     if b is not None:

@@ -13,10 +13,11 @@ import math
 
 import matplotlib  # the colormaps only: nothing is drawn on this side
 import numpy as np
+import pytest
 import torch
 
 from linear_checks.student import Remote, draw, figure
-from linear_checks.verdicts import (Known, call, cases, expect_equal, expect_raises, expect_tensor_close, fail,
+from linear_checks.verdicts import (Known, call, expect_equal, expect_raises, expect_tensor_close, fail,
                                      quote)
 from linear_checks.wire import Raised
 
@@ -50,8 +51,8 @@ def expected_grid(images, ncols, padding):
     return grid
 
 
-@cases((10, 28, 28, 5), (64, 8, 8, 8), (3, 6, 4, 2), ids=["10 MNIST templates", "64 tiles of 8x8", "non-square 6x4"])
-def check_weight_grid_tiles(student, case):
+@pytest.mark.parametrize("case", [(10, 28, 28, 5), (64, 8, 8, 8), (3, 6, 4, 2)], ids=["10 MNIST templates", "64 tiles of 8x8", "non-square 6x4"])
+def test_weight_grid_tiles(student, case):
     """Tile k is row k reshaped to (h, w), placed at grid row k // ncols, column k % ncols."""
     n, h, w, ncols = case
     weight, images = patterned(n, h, w)
@@ -66,7 +67,7 @@ def check_weight_grid_tiles(student, case):
                                                        RESHAPE_HINT, "tiles_not_reshaped")})
 
 
-def check_weight_grid_rejects_wrong_image_shape(student):
+def test_weight_grid_rejects_wrong_image_shape(student):
     """A (10, 784) weight cannot be shown as 8x8 images: ValueError (and 28x28 works)."""
     weight, images = patterned(10, 28, 28)
     grid = call(student.weight_grid, weight, (28, 28), ncols=5, what="weight_grid(weight (10, 784), (28, 28), ncols=5)")
@@ -174,7 +175,7 @@ def expect_drawn(tiles: list[dict]) -> None:
                  "nothing drawn over it).")
 
 
-def check_one_reshaped_image_per_unit_with_titles(student):
+def test_one_reshaped_image_per_unit_with_titles(student):
     """Ten 28x28 tiles, each showing its row reshaped, titled 0..9 by default."""
     weight, images = patterned(10, 28, 28)
     tiles = shown(student, weight, (28, 28), render=True)
@@ -197,7 +198,7 @@ def _expect_row_values(tile: dict, row: torch.Tensor, k: int) -> None:
         fail(f"tile {k} does not show the values of row {k} of the weight. Hint: {RESHAPE_HINT}")
 
 
-def check_shared_symmetric_colour_scale(student):
+def test_shared_symmetric_colour_scale(student):
     """Every tile uses vmin = -max|W| and vmax = +max|W|, so white means zero everywhere."""
     weight, _ = patterned(10, 8, 8)
     weight = weight + 0.3  # make min and max differ in size: an asymmetric scale shows
@@ -214,7 +215,7 @@ def check_shared_symmetric_colour_scale(student):
                  "asymmetric_colour_scale" if abs(lo + hi) > 1e-4 * v else "")
 
 
-def check_diverging_colormap(student):
+def test_diverging_colormap(student):
     """The colormap is diverging (zero in the middle), e.g. RdBu_r, bwr or coolwarm."""
     weight, _ = patterned(4, 8, 8)
     tiles = shown(student, weight, (8, 8))

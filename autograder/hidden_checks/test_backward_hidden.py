@@ -7,11 +7,11 @@ student cannot prepare a table of answers. References are computed here, by auto
 import torch
 import torch.nn.functional as F
 
-from linear_checks.public.backward import ask, expect_gradients, function_gradients
+from linear_checks.public.test_backward import ask, expect_gradients, function_gradients
 from linear_checks.verdicts import expect_equal, expect_raises, expect_shape, expect_tensor_close, fail
 
 
-def check_float64_random_shapes(student):
+def test_float64_random_shapes(student):
     """float64 gradients on a layer and a batch of random shapes equal autograd's to 1e-10, and stay float64."""
     n_in, n_out = (int(v) for v in torch.randint(2, 30, (2,)))
     leading = tuple(int(v) for v in torch.randint(1, 5, (int(torch.randint(1, 4, ())),)))
@@ -24,7 +24,7 @@ def check_float64_random_shapes(student):
         fail(f"linear_backward on float64 tensors: expected float64 gradients, got {dtypes}.")
 
 
-def check_non_contiguous_inputs(student):
+def test_non_contiguous_inputs(student):
     """A transposed (non-contiguous) x and grad_out work: reshape rather than view."""
     x = torch.randn(6, 5).T  # (5, 6), not contiguous
     grad_out = torch.randn(3, 5).T  # (5, 3)
@@ -32,7 +32,7 @@ def check_non_contiguous_inputs(student):
     expect_gradients(ask(student, grad_out, x, weight), grad_out, x, weight, torch.randn(3))
 
 
-def check_empty_batch(student):
+def test_empty_batch(student):
     """A batch of zero rows gives zero weight and bias gradients of the right shapes (after a real batch works)."""
     x, weight, grad_out = torch.randn(2, 3), torch.randn(4, 3), torch.randn(2, 4)
     expect_gradients(ask(student, grad_out, x, weight), grad_out, x, weight, torch.randn(4))
@@ -44,7 +44,7 @@ def check_empty_batch(student):
     expect_tensor_close(answer[2], torch.zeros(4), "grad_bias for an empty batch", "a sum over no rows is zero.")
 
 
-def check_weight_not_2d_raises(student):
+def test_weight_not_2d_raises(student):
     """A weight that is not 2-D raises ValueError (after a call that fits works)."""
     x, weight, grad_out = torch.randn(3, 4), torch.randn(2, 4), torch.randn(3, 2)
     expect_gradients(ask(student, grad_out, x, weight), grad_out, x, weight, torch.randn(2))
@@ -53,7 +53,7 @@ def check_weight_not_2d_raises(student):
                   hint="check weight.dim() == 2 first: weight is (out_features, in_features).")
 
 
-def check_linear_function_trains_like_nn_linear(student):
+def test_linear_function_trains_like_nn_linear(student):
     """Five SGD steps with LinearFunction follow the same path as five steps with nn.Linear."""
     x, target = torch.randn(16, 4), torch.randn(16, 3)
     layer = torch.nn.Linear(4, 3)

@@ -7,12 +7,13 @@ Exercise 1 does not cost points here as well. The rule "no autograd inside" is r
 from the file itself (gate, source_rules.autograd_routes).
 """
 
+import pytest
 import torch
 import torch.nn.functional as F
 
 from linear_checks.source_rules import autograd_routes
 from linear_checks.student import backward, call_watching_autograd
-from linear_checks.verdicts import Known, call, cases, expect_raises, expect_tensor_close, fail, quote, shape, void
+from linear_checks.verdicts import Known, call, expect_raises, expect_tensor_close, fail, quote, shape, void
 from linear_checks.wire import Raised
 
 # The grader's stand-in for linear_exercises/manual_linear.py in this exercise's runs.
@@ -102,27 +103,27 @@ def expect_gradients(answer, grad_out, x, weight, bias, atol=1e-5):
                             diagnoses=values[name])
 
 
-def check_batch_gradients_match_autograd(student):
+def test_batch_gradients_match_autograd(student):
     """linear_backward on a (5, 7) batch with a (3, 7) weight gives autograd's three gradients."""
     x, weight, grad_out = torch.randn(5, 7), torch.randn(3, 7), torch.randn(5, 3)
     expect_gradients(ask(student, grad_out, x, weight), grad_out, x, weight, torch.randn(3))
 
 
-def check_square_weight_is_not_transposed(student):
+def test_square_weight_is_not_transposed(student):
     """With a square 4x4 weight a transposed product still runs: the values must match autograd."""
     x, weight, grad_out = torch.randn(6, 4), torch.randn(4, 4), torch.randn(6, 4)
     expect_gradients(ask(student, grad_out, x, weight), grad_out, x, weight, torch.randn(4))
 
 
-@cases((), (2, 3), (2, 3, 4), ids=["1-D", "3-D", "4-D"])
-def check_any_leading_dimensions(student, case):
+@pytest.mark.parametrize("case", [(), (2, 3), (2, 3, 4)], ids=["1-D", "3-D", "4-D"])
+def test_any_leading_dimensions(student, case):
     """Inputs of shape (*, in_features): every leading dimension is summed over in grad_weight and grad_bias."""
     x, weight = torch.randn(*case, 5), torch.randn(3, 5)
     grad_out = torch.randn(*case, 3)
     expect_gradients(ask(student, grad_out, x, weight), grad_out, x, weight, torch.randn(3))
 
 
-def check_without_bias(student):
+def test_without_bias(student):
     """bias=False: grad_x and grad_weight as before, grad_bias None."""
     x, weight, grad_out = torch.randn(2, 3, 6), torch.randn(4, 6), torch.randn(2, 3, 4)
     expect_gradients(ask(student, grad_out, x, weight, bias=False), grad_out, x, weight, None)
@@ -164,20 +165,20 @@ def expect_function_gradients(answer, x, weight, bias, upstream):
                             "backward returns linear_backward(grad_out, x, weight, bias=...)")
 
 
-def check_linear_function_matches_nn_linear(student):
+def test_linear_function_matches_nn_linear(student):
     """LinearFunction.apply(x, weight, bias) then backward() gives nn.Linear's output and gradients."""
     x, weight, bias, upstream = torch.randn(2, 4, 5), torch.randn(3, 5), torch.randn(3), torch.randn(2, 4, 3)
     expect_function_gradients(function_gradients(student, x, weight, bias, upstream), x, weight, bias, upstream)
 
 
-def check_linear_function_without_bias(student):
+def test_linear_function_without_bias(student):
     """LinearFunction.apply(x, weight, None) works: gradients for x and weight, none for the missing bias."""
     x, weight, upstream = torch.randn(6, 5), torch.randn(2, 5), torch.randn(6, 2)
     expect_function_gradients(function_gradients(student, x, weight, None, upstream), x, weight, None, upstream)
 
 
-@cases(0, 1, ids=["x changed", "weight changed"])
-def check_saves_tensors_with_save_for_backward(student, case):
+@pytest.mark.parametrize("case", [0, 1], ids=["x changed", "weight changed"])
+def test_saves_tensors_with_save_for_backward(student, case):
     """x and weight are kept with ctx.save_for_backward: changing one in place before backward makes autograd raise."""
     name = ("x", "weight")[case]
     x, weight, bias, upstream = torch.randn(3, 5), torch.randn(4, 5), torch.randn(4), torch.randn(3, 4)
@@ -198,7 +199,7 @@ def check_saves_tensors_with_save_for_backward(student, case):
          f"with ctx.save_for_backward. Hint: {SAVE_HINT}", "not_saved_for_backward")
 
 
-def check_computes_gradients_without_autograd(student):
+def test_computes_gradients_without_autograd(student):
     """linear_backward computes the gradients with tensor operations: it builds no autograd graph."""
     x, weight, grad_out = torch.randn(3, 4, 5), torch.randn(2, 5), torch.randn(3, 4, 2)
     what = "linear_backward(grad_out (3, 4, 2), x (3, 4, 5), weight (2, 5))"
@@ -219,7 +220,7 @@ def _names_shape(message, dims):
     return any(form in message for form in forms)
 
 
-def check_shape_mismatch_raises_value_error_naming_shapes(student):
+def test_shape_mismatch_raises_value_error_naming_shapes(student):
     """Shapes that do not fit raise ValueError naming them (after a call that fits works)."""
     x, weight, grad_out = torch.randn(4, 5), torch.randn(3, 5), torch.randn(4, 3)
     expect_gradients(ask(student, grad_out, x, weight), grad_out, x, weight, torch.randn(3))  # raising always must not pass

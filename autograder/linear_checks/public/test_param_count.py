@@ -10,8 +10,10 @@ class grading that generator is seeded per student, so a table of the answers se
 home answers nothing there (tests/test_answer_table.py).
 """
 
+import pytest
+
 from linear_checks.student import draw, make, spec
-from linear_checks.verdicts import call, cases, expect_equal
+from linear_checks.verdicts import call, expect_equal
 
 FORMULA = "a Linear(n, m) holds m*n weights plus m biases: m*(n + 1)."
 
@@ -36,8 +38,9 @@ def expect_linear_count(student, n_in: int, n_out: int, bias: bool) -> None:
     expect_equal(got, expected, f"linear_param_count({n_in}, {n_out}, bias={bias})", hint, mistake)
 
 
-@cases(*LAYERS, ids=[f"Linear({n}, {m}{'' if bias else ', bias=False'})" for n, m, bias in LAYERS])
-def check_linear_param_count(student, case):
+@pytest.mark.parametrize("case", LAYERS,
+                         ids=[f"Linear({n}, {m}{'' if bias else ', bias=False'})" for n, m, bias in LAYERS])
+def test_linear_param_count(student, case):
     """linear_param_count(n, m, bias) = m*n (+ m with bias), for this layer and one of drawn size near it."""
     n_in, n_out, bias = case
     expect_linear_count(student, n_in, n_out, bias)
@@ -69,19 +72,19 @@ def _expect_network_count(student, sizes) -> None:
     expect_equal(got, total, f"count_parameters of the {what} network", hint, mistake)
 
 
-def check_count_parameters_of_a_network(student):
+def test_count_parameters_of_a_network(student):
     """[100 -> 50 -> 25 -> 10] with ReLUs has 5,050 + 1,275 + 260 = 6,585 parameters; so does a drawn network."""
     _expect_network_count(student, (100, 50, 25, 10))
     _expect_network_count(student, (draw(20, 200), draw(10, 100), draw(5, 50), draw(2, 20)))
 
 
-def check_count_parameters_mnist_mlp(student):
+def test_count_parameters_mnist_mlp(student):
     """784 -> 256 -> 128 -> 10 has 235,146 parameters; a 784 -> h1 -> h2 -> 10 of drawn widths is counted too."""
     _expect_network_count(student, (784, 256, 128, 10))
     _expect_network_count(student, (784, draw(100, 400), draw(50, 200), 10))
 
 
-def check_trainable_only(student):
+def test_trainable_only(student):
     """Frozen parameters (requires_grad=False) are left out unless trainable_only=False."""
     for sizes in ((10, 20, 3), (draw(5, 30), draw(5, 30), draw(2, 9))):
         model = _mlp(student, *sizes, frozen_first=True)
@@ -96,7 +99,7 @@ def check_trainable_only(student):
                      f"count every parameter: {frozen} + {total - frozen} = {total}.")
 
 
-def check_buffers_and_shared_weights(student):
+def test_buffers_and_shared_weights(student):
     """BatchNorm's running statistics are buffers, not parameters; a shared layer counts once."""
     for width in (16, draw(4, 40)):
         model = make(student, spec("Sequential", spec("Linear", 8, width), spec("BatchNorm1d", width)))

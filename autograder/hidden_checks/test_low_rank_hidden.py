@@ -1,13 +1,13 @@
-"""Exercise 5, hidden checks (class grading only): low-rank edge cases, on sizes drawn per run."""
+"""Exercise 5, hidden checks (class grading only): low-rank edge on sizes drawn per run."""
 
 import torch
 
-from linear_checks.public.low_rank import known_spectrum
+from linear_checks.public.test_low_rank import known_spectrum
 from linear_checks.student import backward, draw, make, spec
 from linear_checks.verdicts import call, expect_shape, expect_tensor_close, fail, load_state
 
 
-def check_from_linear_without_bias_and_original_untouched(student):
+def test_from_linear_without_bias_and_original_untouched(student):
     """from_linear on Linear(bias=False) gives no bias; the original layer is not modified."""
     n_in, n_out, rank = draw(8, 16), draw(5, 8), draw(2, 4)
     weight = torch.randn(n_out, n_in)
@@ -23,7 +23,7 @@ def check_from_linear_without_bias_and_original_untouched(student):
                         "work on a copy (e.g. linear.weight.detach()), never in place on the original.")
 
 
-def check_random_rank_approximation(student):
+def test_random_rank_approximation(student):
     """from_linear on a layer of random size and rank keeps the largest singular values."""
     n_out, n_in = draw(10, 30), draw(31, 50)
     r = draw(1, n_out - 1)
@@ -33,7 +33,7 @@ def check_random_rank_approximation(student):
                         f"full_weight() of the rank-{r} approximation of a ({n_out}, {n_in}) weight", atol=1e-4)
 
 
-def check_rank_one_and_gradients(student):
+def test_rank_one_and_gradients(student):
     """rank=1 works, and gradients reach both maps."""
     n_in, n_out, batch = draw(2, 12), draw(2, 12), draw(1, 6)
     name = f"LowRankLinear({n_in}, {n_out}, 1)"
