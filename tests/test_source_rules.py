@@ -11,7 +11,7 @@ from __future__ import annotations
 import pytest
 
 from conftest import REPO, SOLUTIONS
-from linear_checks.public.manual_linear import gate
+from linear_checks.public.test_manual_linear import gate
 from linear_checks.source_rules import autograd_routes, library_linear_routes
 
 REFUSED = {
@@ -66,6 +66,67 @@ ALLOWED = {
         "        return super().__repr__() + self.__doc__\n"),
     "numpy, as the graded notebook allows": "import numpy as np\ny = torch.from_numpy(np.asarray(x) @ np.linalg.pinv(w))",
     "torch.linalg and no_grad": "n = torch.linalg.norm(w)\nwith torch.no_grad():\n    w.uniform_(-1, 1)",
+    "issue 21's honest code": (
+        "import math\nimport typing\nimport warnings\nimport numbers\nimport torch\nfrom torch import nn\n\n"
+        "def f(x: torch.Tensor, weight: torch.Tensor, n: int) -> typing.Optional[torch.Tensor]:\n"
+        "    if not isinstance(n, numbers.Integral):\n        warnings.warn('n should be an int')\n"
+        "    rows = x.reshape(-1, n)\n    out = torch.matmul(rows, weight.t()) + torch.zeros(weight.shape[0])\n"
+        "    return rows @ weight.T / math.sqrt(n)\n\nclass M(torch.nn.Module):\n    def __init__(self):\n"
+        "        super().__init__()\n        self.w = nn.Parameter(torch.zeros(2, 3))\n"),
+    "names imported from allowed modules": (
+        "from math import sqrt\nfrom typing import Optional, Tuple\nfrom warnings import warn\n"
+        "from torch.nn import Parameter, init\nfrom numbers import Integral\nw = Parameter(init.zeros_(x))"),
+    "getattr and hasattr called with plain names": "d = getattr(x, 'dtype', None)\nok = hasattr(torch, 'compile')",
+}
+
+# Issue 21, route 1: a module reached as an attribute of an allowed module (warnings.sys, typing.functools, ...)
+# counts as reaching that module; so does a module stored, passed or looked up under another name.
+THROUGH_A_MODULE = {
+    "sys through warnings (the corpus's attack)": "import warnings\ng = warnings.sys.modules['torch.autograd'].grad(y, w)",
+    "sys through typing": "import typing\nm = typing.sys.modules",
+    "sys imported from warnings": "from warnings import sys",
+    "typing's functools under an alias": "import typing as t\nreduce = t.functools.reduce",
+    "typing's types": "from typing import types",
+    "math.__loader__": "import math\nloader = math.__loader__",
+    "torch through F": "import torch.nn.functional as F\nlayer = F.torch.nn.TransformerEncoderLayer(4, 1)",
+    "numpy through F": "import torch.nn.functional as F\na = F.np.load('a.npy', allow_pickle=True)",
+    "numpy.core": "import numpy as np\nm = np.core.multiarray",
+    "torch.nn.modules": "from torch import nn\nm = nn.modules.activation",
+    "getattr with a plain name onto sys": "import warnings\nm = getattr(warnings, 'sys').modules",
+    "getattr with a plain name onto nn.modules": "from torch import nn\nm = getattr(getattr(torch, 'nn'), 'modules')",
+    "a module kept under another name": "import warnings\nw = warnings\nm = w.sys.modules",
+    "a module in a list": "import typing\nfor t in [typing]:\n    m = t.sys.modules",
+    "a module through a walrus": "import warnings\nm = (w := warnings).sys",
+    "a module as a default argument": "import warnings\ndef f(w=warnings):\n    return w.sys",
+}
+
+# Issue 21, route 2: getattr-like builtins (getattr, setattr, hasattr, delattr, __import__, vars, globals, locals,
+# eval, exec, compile) used as a value, read from an object, or their names rebound.
+BUILTINS_UNDER_ANOTHER_NAME = {
+    "builtins.getattr (the corpus's attack)": "fetch = builtins.getattr",
+    "__builtins__": "fetch = __builtins__['getattr']",
+    "getattr as a value": "fetch = getattr",
+    "getattr in a tuple": "g = (getattr,)",
+    "getattr from a lambda": "g = lambda: getattr",
+    "getattr as a default argument": "def f(g=getattr):\n    return g",
+    "setattr as a value": "s = setattr",
+    "hasattr handed to map": "found = list(map(hasattr, [x], ['weight']))",
+    "__import__ called": "m = __import__('sys')",
+    "vars, globals, locals": "v = vars(x)\ng = globals()\nl = locals()",
+    "exec and compile": "exec(compile('y = 1', 'f', 'exec'))",
+    "getattr read from an object": "import math\nfetch = math.getattr",
+    "vars read from an object": "v = m.vars",
+    "def getattr": "def getattr(obj, name):\n    return obj",
+    "class vars": "class vars:\n    pass",
+    "import as eval": "import math as eval",
+    "from-import as getattr": "from torch.autograd import Function as getattr",
+    "an argument named getattr": "def f(x, getattr):\n    return getattr(x, 'weight')",
+    "a lambda argument named hasattr": "f = lambda hasattr: 0",
+    "global getattr": "def f():\n    global getattr",
+    "except as setattr": "try:\n    pass\nexcept Exception as setattr:\n    pass",
+    "a match capture named getattr": "match x:\n    case getattr:\n        pass",
+    "for target getattr": "for getattr in [x]:\n    pass",
+    "walrus getattr": "if (getattr := x):\n    pass",
 }
 
 
@@ -91,6 +152,29 @@ def test_honest_code_passes_both_rules(source):
 def test_reference_and_stub_pass_the_rule():
     for root in (SOLUTIONS, REPO):
         assert gate((root / "linear_exercises" / "manual_linear.py").read_text()) == ""
+    for root in (SOLUTIONS, REPO):
+        assert autograd_routes((root / "linear_exercises" / "backward.py").read_text(), "backward.py") == []
+
+
+ISSUE_21 = {**THROUGH_A_MODULE, **BUILTINS_UNDER_ANOTHER_NAME}
+
+
+@pytest.mark.parametrize("source", ISSUE_21.values(), ids=ISSUE_21.keys())
+def test_both_rules_refuse_modules_reached_through_attributes_and_getattr_under_another_name(source):
+    for routes in (library_linear_routes(source, "manual_linear.py"), autograd_routes(source, "backward.py")):
+        assert routes and all(r.startswith("line ") for r in routes), routes
+
+
+@pytest.mark.parametrize("source, line, words", [
+    ("import warnings\n\nm = warnings.sys.modules", 3, "warnings.sys (that is the module sys"),
+    ("import warnings\nw = warnings", 2, "the module warnings is used as a value"),
+    ("x = 1\nfetch = builtins.getattr", 2, "builtins.getattr is Python's getattr under another name"),
+    ("x = 1\n\ndef getattr(o, n):\n    return o", 3, "the name getattr is given a new meaning"),
+])
+def test_a_refusal_is_one_short_sentence_that_names_its_line(source, line, words):
+    for routes in (library_linear_routes(source, "manual_linear.py"), autograd_routes(source, "backward.py")):
+        assert routes[0].startswith(f"line {line}: ") and words in routes[0], routes
+        assert len(routes[0]) < 150 and "\n" not in routes[0], routes[0]
 
 
 HIDDEN_LINEAR = ("\ndef manual_linear(x, weight, bias=None):\n"

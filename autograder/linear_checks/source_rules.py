@@ -10,11 +10,19 @@ through names it writes, from modules on a short list. It flags:
   torch.linalg, torch.special, torch.fft, torch.autograd, numpy (linalg, random, fft),
   math, typing, warnings and numbers (inspect, importlib, operator, pickle, sys, gc, ... can all turn a string into
   an object), a star import, and (exercise 1) an import of another file of the package;
-- any other torch module reached as an attribute (torch._C, torch.ops, torch.overrides,
-  torch.jit, torch.utils, numpy.lib, ...), torch.load, numpy.load and torch.compile, any part of a torch path
-  with "linear" in its name, and any nn.<X> but Module, Parameter, Buffer, init,
-  parameter and functional (a linear layer taken from inside a bigger layer: nn.TransformerEncoderLayer
-  (...).linear1);
+- any other module reached as an attribute: an attribute chain through a module counts as
+  reaching it (warnings.sys, typing.functools, torch._C, torch.jit, torch.utils, numpy.lib,
+  numpy.core; a listed module under another path too: torch.nn.functional.torch). A chain
+  that starts at an imported name (import x as y, from x import y) is walked on the grader's
+  own copy of the modules with getattr, nothing called (a library's lazy submodule gets
+  imported here), getattr(x, "name") read as x.name, and refused at the first step that
+  lands on a module whose path is not on the list; the walk stops at the first function,
+  class or constant (from those of the listed modules, two more steps by names without "_"
+  reach no module: checked with torch 2.14, numpy 2.4, Python 3.11). An imported module used other than as x.<name>, getattr(x, "name") or hasattr(x,
+  "name") (w = warnings, [typing], def f(m=warnings)) is refused: the walk could not follow it;
+- torch.load, numpy.load and torch.compile, any part of a torch path with "linear" in its
+  name, and any nn.<X> but Module, Parameter, Buffer, init, parameter and functional (a
+  linear layer taken from inside a bigger layer: nn.TransformerEncoderLayer(...).linear1);
 - an attribute that starts with "_" (torch._C, __dict__, __subclasses__, __globals__),
   except harmless ones (__init__, __name__, __class__, __repr__, ...) and the file's
   own private attributes on self, ctx or cls; a frame or a traceback's frame (gi_frame, f_globals, ...);
@@ -22,6 +30,9 @@ through names it writes, from modules on a short list. It flags:
   that string naming something refused or starting with "_"; attrgetter and methodcaller; eval, exec, compile,
   __import__, globals, vars, locals, breakpoint; typing's get_type_hints and ForwardRef
   (they evaluate strings); attributes read by a `match` class pattern; sys.modules;
+- these names kept under another name: read from an object (builtins.getattr, x.vars: eval and compile
+  excepted, model.eval() is a common method), or given a new meaning (def, class, import as, an argument,
+  global, except as, a match capture; an assignment, for target or walrus is a use of the name, refused above);
 - the names of PyTorch's linear layers (exercise 1) or autograd's gradient functions,
   .backward, graph nodes and the grader's watch (exercise 6).
 The file is read as bytes and parsed the way Python imports it (its coding cookie and a
@@ -30,14 +41,21 @@ reader that decodes it as UTF-8, and one that starts with a byte-order mark fail
 as text while it imports fine.
 What it cannot see: code that reaches a library function through objects it was given
 at run time in ways none of the above names (e.g. a method of a tensor that happens to
-call it), or through the modules it may import in a way no name shows. The feedback says
-the rule reads the file.
+call it, or an attribute chain that starts at a tensor, a function's result or a local
+variable: only chains from imported names are walked), a function of an allowed module
+that itself turns a string into an object and is not named above, or a module whose
+attributes change between this reading and the run. The feedback says the rule reads the file.
 """
 
 from __future__ import annotations
 
+import __future__
 import ast
+import math
+import numbers
 import types
+import typing
+import warnings
 
 import numpy
 import torch
@@ -53,7 +71,9 @@ LOW_LEVEL = {"_C", "ops", "_VF", "_ops", "__dict__", "__builtins__", "__getattri
 MODULES = {"__future__", "math", "typing", "warnings", "numbers", "torch", "torch.nn", "torch.nn.init",
            "torch.nn.parameter", "torch.nn.functional", "torch.linalg", "torch.special", "torch.fft", "torch.autograd",
            "numpy", "numpy.linalg", "numpy.random", "numpy.fft"}
-LIBRARIES = {"torch": torch, "numpy": numpy}  # their paths are walked: only the modules above, no loaders
+LIBRARIES = {"torch": torch, "numpy": numpy}  # no loaders, no "linear", only some nn.<X>
+ROOTS = {**LIBRARIES, "math": math, "typing": typing, "warnings": warnings, "numbers": numbers, "__future__": __future__}
+BUILTIN_LOOKUPS = (ATTR_FUNCS | DYNAMIC) - {"eval", "compile"}  # refused as x.<name> too (not x.eval(): nn.Module)
 NN_NAMES = {"Module", "Parameter", "Buffer", "init", "parameter", "functional"}  # nn.<X> a file may use
 LOADERS = {"load", "compile"}  # torch.load / numpy.load (pickle: any object by name), torch.compile
 F_LAYERS = {"multi_head_attention_forward"}  # functions of torch.nn.functional that run a linear layer
@@ -83,12 +103,19 @@ def _aliases(tree: ast.AST) -> dict[str, str]:
     return names
 
 
+def _literal_getattr(node: ast.AST, funcs=("getattr",)) -> bool:
+    """getattr(x, "name"), read as x.name (funcs=("hasattr",): hasattr(x, "name"))."""
+    return isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id in funcs \
+        and len(node.args) >= 2 and isinstance(node.args[1], ast.Constant) and isinstance(node.args[1].value, str)
+
+
 def _static_path(node: ast.AST, aliases: dict[str, str]) -> str:
-    """"torch.nn.functional.linear" for F.linear (after import torch.nn.functional as F); "" when not static."""
+    """"torch.nn.functional.linear" for F.linear (after import torch.nn.functional as F), also for
+    getattr(F, "linear"); "" when not static."""
     parts = []
-    while isinstance(node, ast.Attribute):
-        parts.append(node.attr)
-        node = node.value
+    while isinstance(node, ast.Attribute) or _literal_getattr(node):
+        parts.append(node.attr if isinstance(node, ast.Attribute) else node.args[1].value)
+        node = node.value if isinstance(node, ast.Attribute) else node.args[0]
     if not isinstance(node, ast.Name) or node.id not in aliases:
         return ""
     return ".".join([aliases[node.id]] + parts[::-1])
@@ -97,15 +124,13 @@ def _static_path(node: ast.AST, aliases: dict[str, str]) -> str:
 def _path_problem(path: str) -> str:
     """Why a module path (as imported or read) is refused, or ""."""
     parts = path.split(".")
-    if parts[0] == "typing":
-        return path if set(parts) & EVALUATING else ""
-    if parts[0] not in LIBRARIES:
-        return "" if parts[0] in MODULES else f"{path} (only torch, numpy, math and typing may be imported)"
-    obj = LIBRARIES[parts[0]]
+    if parts[0] not in ROOTS:
+        return f"{path} (only torch, numpy, math and typing may be imported)"
+    obj = ROOTS[parts[0]]
     for i, part in enumerate(parts[1:], start=1):
         prefix = ".".join(parts[: i + 1])
         parent = ".".join(parts[:i])
-        if "linear" in part.lower() or part in F_LAYERS:
+        if "linear" in part.lower() or part in F_LAYERS or part in EVALUATING:
             return prefix
         if part.startswith("_") and part not in DUNDERS:
             return prefix
@@ -113,12 +138,44 @@ def _path_problem(path: str) -> str:
             return f"{prefix} (only nn.Module, nn.Parameter and nn.init are needed here)"
         if parent in LIBRARIES and part in LOADERS:
             return prefix
-        obj = getattr(obj, part, None)
+        obj = _attribute(obj, part)
         if not isinstance(obj, types.ModuleType):  # a function, class or constant of an allowed module
             return ""
-        if prefix not in MODULES:
-            return f"{prefix} (a part of {parts[0]} this exercise does not need)"
+        if prefix in MODULES:
+            continue
+        if obj.__name__ in MODULES:
+            return f"{prefix} (that is {obj.__name__} reached through another module: write {obj.__name__} itself)"
+        if obj.__name__ != prefix:
+            return f"{prefix} (that is the module {obj.__name__}, which this exercise may not use)"
+        return f"{prefix} (a module this exercise may not use)"
     return ""
+
+
+def _attribute(module: types.ModuleType, name: str):
+    """module.<name> on the grader's own copy, None when absent (a lazy submodule is imported, its warning hushed)."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        try:
+            return getattr(module, name, None)
+        except Exception:  # the file's own read fails the same way
+            return None
+
+
+def _bound_names(node: ast.AST) -> list[str]:
+    """Names a node binds other than as an ast.Name: def, class, import as, arguments, global, except as, match."""
+    if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+        return [node.name]
+    if isinstance(node, ast.arg):
+        return [node.arg]
+    if isinstance(node, ast.alias):
+        return [node.asname or node.name.split(".")[0]]
+    if isinstance(node, (ast.Global, ast.Nonlocal)):
+        return node.names
+    if isinstance(node, (ast.ExceptHandler, ast.MatchAs, ast.MatchStar)):
+        return [node.name] if node.name else []
+    if isinstance(node, ast.MatchMapping):
+        return [node.rest] if node.rest else []
+    return []
 
 
 def reach_routes(tree: ast.AST, refused, package_imports: bool) -> list[str]:
@@ -127,7 +184,13 @@ def reach_routes(tree: ast.AST, refused, package_imports: bool) -> list[str]:
     flag = _flagger(found)
     aliases = _aliases(tree)
     called = {id(node.func) for node in ast.walk(tree) if isinstance(node, ast.Call)}
+    modules = {name for name, path in aliases.items() if path in MODULES}  # names of imported modules
+    walked = {id(node.value) for node in ast.walk(tree) if isinstance(node, ast.Attribute)} | {
+        id(node.args[0]) for node in ast.walk(tree) if _literal_getattr(node, ("getattr", "hasattr"))}  # x in x.name
     for node in ast.walk(tree):
+        for name in _bound_names(node):
+            if name in ATTR_FUNCS or name in DYNAMIC:
+                flag(node, f"the name {name} is given a new meaning; pick another name")
         if isinstance(node, ast.Import):
             for a in node.names:
                 if problem := _path_problem(a.name):
@@ -145,14 +208,17 @@ def reach_routes(tree: ast.AST, refused, package_imports: bool) -> list[str]:
                 for a in node.names:
                     if problem := _path_problem(f"{node.module}.{a.name}"):
                         flag(node, f"import of {problem}")
-        elif isinstance(node, ast.Attribute):
-            attr = node.attr
-            own = isinstance(node.value, ast.Name) and node.value.id in OWN and not attr.startswith("__")
+        elif isinstance(node, ast.Attribute) or _literal_getattr(node):
+            attr = node.attr if isinstance(node, ast.Attribute) else ""
+            own = isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name) and node.value.id in OWN \
+                and not attr.startswith("__")
             if attr.startswith("_") and attr not in DUNDERS and not own:
                 flag(node, ast.unparse(node))
             elif attr in FRAMES or attr in EVALUATING:
                 flag(node, ast.unparse(node))
-            elif (path := _static_path(node, aliases)).startswith(("torch.", "numpy.", "typing.")) \
+            elif attr in BUILTIN_LOOKUPS:
+                flag(node, f"{ast.unparse(node)} is Python's {attr} under another name, which is not allowed here")
+            elif (path := _static_path(node, aliases)).split(".")[0] in ROOTS and "." in path \
                     and (problem := _path_problem(path)):  # other modules: their import is what is flagged
                 flag(node, problem)
         elif isinstance(node, ast.Name):
@@ -160,6 +226,8 @@ def reach_routes(tree: ast.AST, refused, package_imports: bool) -> list[str]:
                 flag(node, node.id)
             elif node.id in ATTR_FUNCS and id(node) not in called:
                 flag(node, f"{node.id} used other than called with a name")
+            elif node.id in modules and isinstance(node.ctx, ast.Load) and id(node) not in walked:
+                flag(node, f"the module {node.id} is used as a value; write {node.id}.<name> where you need it")
         elif isinstance(node, ast.MatchClass) and node.kwd_attrs:
             flag(node, f"a match pattern that reads {', '.join(node.kwd_attrs)}")
     return found + name_lookups(tree, refused) + module_table_reads(tree)
