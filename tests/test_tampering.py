@@ -89,43 +89,6 @@ def test_the_exercise_table_of_the_student_package_is_never_run(grade_package, t
     assert results[0].score == results[0].points
 
 
-WATCH_ALONE = {
-    "backward.py": ("built an autograd graph", [
-        # autograd through a module the rule reading the file does not know (the watch sees the graph)
-        "def linear_backward(grad_out, x, weight, bias=True):\n"
-        "    with torch.enable_grad():\n"
-        "        x_, w_ = x.detach().requires_grad_(), weight.detach().requires_grad_()\n"
-        "        grad_x, grad_w = torch.autograd.grad(x_ @ w_.T, (x_, w_), grad_out)\n"
-        "    return grad_x, grad_w, grad_out.reshape(-1, weight.shape[0]).sum(0) if bias else None\n",
-        # the same with the watch switched off: it fails only while watched, which counts as seen
-        "def linear_backward(grad_out, x, weight, bias=True):\n"
-        "    with torch.enable_grad(), torch.autograd.graph.disable_saved_tensors_hooks('off'):\n"
-        "        x_, w_ = x.detach().requires_grad_(), weight.detach().requires_grad_()\n"
-        "        grad_x, grad_w = torch.autograd.grad(x_ @ w_.T, (x_, w_), grad_out)\n"
-        "    return grad_x, grad_w, grad_out.reshape(-1, weight.shape[0]).sum(0) if bias else None\n",
-    ]),
-    "manual_linear.py": ("calls F.linear", [
-        "def manual_linear(x, weight, bias=None):\n    return torch.nn.functional.linear(x, weight, bias)\n",
-    ]),
-}
-
-
-@pytest.mark.parametrize("target, number", [(t, i) for t, (_, codes) in WATCH_ALONE.items() for i in range(len(codes))])
-def test_the_watch_in_the_sandbox_voids_the_exercise_on_its_own(target, number, grade_package, tmp_path, monkeypatch):
-    """The second layer of the no-F.linear and no-autograd rules, with the first (reading the file) switched off."""
-    import importlib
-
-    must_mention, codes = WATCH_ALONE[target]
-    public = importlib.import_module(f"linear_checks.public.test_{KEY[target]}")
-    monkeypatch.setattr(public, "gate", lambda source: "")
-    root = copy_solutions(tmp_path)
-    module = root / "linear_exercises" / target
-    module.write_text(module.read_text() + "\n\n" + codes[number])
-    result = grade_package(root, [KEY[target]], hidden=True)[0]
-    report = format_report([result])
-    assert result.score == 0 and must_mention in result.error and "gets no points" in result.error, report
-
-
 def test_a_grading_that_stops_midway_leaves_no_run_open(grade_package, tmp_path, monkeypatch):
     """Whatever stops an exercise's grading between two requests (a bug in a check, an interrupt), its run is
     closed: the next student graded in the same sandbox gets every point."""

@@ -2,7 +2,7 @@
 
 import torch
 
-from linear_checks.public.test_weight_viz import expected_grid, shown
+from linear_checks.public.test_weight_viz import expect_drawn, expected_grid, shown
 from linear_checks.student import draw
 from linear_checks.verdicts import call, expect_shape, expect_tensor_close, fail
 
@@ -37,9 +37,12 @@ def test_plot_accepts_trainable_and_zero_weights(student):
     slopes = torch.randn(n, 2, 1, 1)  # random smooth tiles: their pictures can be compared with them (expect_drawn)
     trainable = (slopes[:, 0] * rows + slopes[:, 1] * cols).reshape(n, h * w).requires_grad_()
     for label, weight in (("a weight with requires_grad=True", trainable), ("an all-zero weight", torch.zeros(n, h * w))):
-        tiles = shown(student, weight, (h, w))
+        drawable = weight is trainable  # an all-zero tile has no colour scale to read its picture by
+        tiles = shown(student, weight, (h, w), render=drawable)
         if len(tiles) != n:
             fail(f"plot_weight_templates({label} of shape ({n}, {h * w})) drew {len(tiles)} images: expected {n}.")
         for k, tile in enumerate(tiles):
             expect_tensor_close(tile["array"].float(), weight[k].detach().reshape(h, w), f"tile {k} of {label}",
                                 "reshape row k of the weight to image_shape (weight.detach() for one that requires grad).")
+        if drawable:
+            expect_drawn(tiles)

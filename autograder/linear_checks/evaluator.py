@@ -29,7 +29,6 @@ class Evaluator:
     def __init__(self, torch, module: str):
         self.torch, self.module = torch, module
         self.objects: dict[int, object] = {}
-        self.kept: list[object] = []  # objects whose id() was asked: alive, so no id is reused in this run
 
     # -- handles -------------------------------------------------------------------------------
     def handle(self, obj) -> int:
@@ -93,33 +92,7 @@ class Evaluator:
     def op_call(self, request: dict):
         fn = self.target(request)
         args, kwargs = self.args(request)
-        if request.get("watch_graph"):  # exercise 6: did the call build an autograd graph (to run autograd on)?
-            saved: list[bool] = []
-
-            def pack(tensor):
-                saved.append(True)
-                return tensor
-
-            try:
-                with self.torch.autograd.graph.saved_tensors_hooks(pack, lambda tensor: tensor):
-                    value = fn(*args, **kwargs)
-            except Exception:  # noqa: BLE001 - broken code raises again below; code that only fails when watched
-                value = fn(*args, **kwargs)  # switched the watch off (e.g. disable_saved_tensors_hooks)
-                saved.append(True)
-            return {"value": value, "built_graph": bool(saved)}
-        if not request.get("spy"):
-            return fn(*args, **kwargs)
-        names: set[str] = set()
-        from torch.overrides import TorchFunctionMode
-
-        class Spy(TorchFunctionMode):
-            def __torch_function__(self, func, types, a=(), kw=None):
-                names.add(getattr(func, "__name__", repr(func))[:100])
-                return func(*a, **(kw or {}))
-
-        with Spy():
-            value = fn(*args, **kwargs)
-        return {"value": value, "called": sorted(names)}
+        return fn(*args, **kwargs)
 
     def op_make(self, request: dict):
         """Build torch.nn modules from a spec: {"make": name, "args", "kwargs", "state": {name: tensor}, "frozen"}."""
@@ -141,12 +114,6 @@ class Evaluator:
 
         decoded = wire.decode(request["spec"], torch, resolve=self.resolve, trusted=False)
         return build(decoded)
-
-    def op_id(self, request: dict):
-        """id() of the target (after its path); kept alive, so equal ids in one run mean the same object."""
-        obj = self.target(request)
-        self.kept.append(obj)
-        return id(obj)
 
     def op_list(self, request: dict):
         out = []

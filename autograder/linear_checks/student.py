@@ -81,32 +81,6 @@ def make(student: Remote, module_spec: dict) -> Remote:
     return student._ask({"op": "make", "spec": _to_wire(module_spec)})
 
 
-def identity(obj: Remote, *path: str) -> int:
-    """id() in the sandbox of obj, or of obj.<path[0]>.<path[1]>...: equal numbers mean the same object.
-
-    Tells whether the student's code kept an object (filled a parameter in place,
-    returned the module it was given); the objects stay alive for the rest of the run.
-    """
-    return obj._ask({"op": "id", "path": [str(p) for p in path]})
-
-
-def call_spied(fn: Remote, *args, **kwargs) -> tuple[object, list[str]]:
-    """fn(*args) and the names of the torch functions it called (as the sandbox saw them)."""
-    answer = fn._ask({"op": "call", "spy": True, "args": _to_wire(list(args)), "kwargs": _to_wire(kwargs)["$d"]})
-    return answer["value"], [str(n) for n in answer["called"]]
-
-
-def call_watching_autograd(fn: Remote, *args, **kwargs) -> tuple[object, bool]:
-    """fn(*args) and whether it built an autograd graph on the way (autograd saved a tensor for a backward pass).
-
-    Called with tensors that do not require grad, code that computes gradients with tensor
-    operations builds no graph; code that gets them from autograd has to build one.
-    """
-    answer = fn._ask({"op": "call", "watch_graph": True, "args": _to_wire(list(args)),
-                      "kwargs": _to_wire(kwargs)["$d"]})
-    return answer["value"], answer["built_graph"] is True
-
-
 def backward(fn: Remote, *args, upstream: torch.Tensor, change_in_place: int | None = None, **kwargs) -> dict:
     """y = fn(*args) in the sandbox, then sum(y * upstream).backward() there.
 

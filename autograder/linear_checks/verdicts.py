@@ -41,18 +41,9 @@ class CheckFailed(AssertionError):
         self.misconception = misconception
 
 
-class RuleBroken(CheckFailed):
-    """A check saw the code break the exercise's rule (e.g. calling F.linear in exercise 1): no points for the exercise."""
-
-
 def fail(message: str, misconception: str = ""):
     """The check fails with this message; misconception names the known mistake the answer shows, if one does."""
     raise CheckFailed(message, misconception)
-
-
-def void(message: str):
-    """The exercise's rule is broken: the whole exercise gets no points, with this message (and a sentence saying so)."""
-    raise RuleBroken(message.rstrip() + " This exercise gets no points.")
 
 
 def quote(text: str) -> str:

@@ -163,10 +163,21 @@ def _drawn_share(tile: dict) -> float | None:
 
 
 def expect_drawn(tiles: list[dict]) -> None:
-    """Fail unless each tile's picture shows what its image reports (see _drawn_share)."""
+    """Fail unless each tile's picture shows what its image reports (see _drawn_share).
+
+    The description of a figure (its images' arrays, limits, colormaps) is read inside the student's
+    process and could be made up; the picture can only be right by drawing the right thing. So a tile
+    whose picture cannot be read fails too: a verdict never rests on the description alone.
+    """
+    if not tiles:
+        fail("plot_weight_templates drew no image: expected one imshow per output unit.")
     for k, tile in enumerate(tiles):
         share = _drawn_share(tile)
-        if share is not None and share < AGREEMENT:
+        if share is None:
+            fail(f"the picture of tile {k} could not be checked: expected it drawn with imshow on a linear colour "
+                 "scale (vmin, vmax) with a named matplotlib colormap, large enough to see each value. "
+                 "Hint: ax.imshow(tile, cmap='RdBu_r', vmin=-v, vmax=v) in a figure of a few inches.")
+        if share < AGREEMENT:
             lo, hi = tile["clim"]
             fail(f"the picture of tile {k} does not show the values its image holds: expected at least "
                  f"{AGREEMENT:.0%} of them drawn in the colour that the colormap {quote(tile['cmap'][:40])} with "
@@ -203,7 +214,7 @@ def test_shared_symmetric_colour_scale(student):
     weight, _ = patterned(10, 8, 8)
     weight = weight + 0.3  # make min and max differ in size: an asymmetric scale shows
     v = weight.abs().max().item()
-    tiles = shown(student, weight, (8, 8))
+    tiles = shown(student, weight, (8, 8), render=True)
     if len(tiles) != 10:
         fail(f"plot_weight_templates drew {len(tiles)} images for a (10, 64) weight: expected 10, one per unit.")
     for k, tile in enumerate(tiles):
@@ -213,12 +224,13 @@ def test_shared_symmetric_colour_scale(student):
             fail(f"tile {k} uses colour limits ({lo:.4g}, {hi:.4g}): expected ({-v:.4g}, {v:.4g}), "
                  "one shared scale symmetric around zero. Hint: pass vmin=-v, vmax=v with v = weight.abs().max().",
                  "asymmetric_colour_scale" if abs(lo + hi) > 1e-4 * v else "")
+    expect_drawn(tiles)
 
 
 def test_diverging_colormap(student):
     """The colormap is diverging (zero in the middle), e.g. RdBu_r, bwr or coolwarm."""
     weight, _ = patterned(4, 8, 8)
-    tiles = shown(student, weight, (8, 8))
+    tiles = shown(student, weight, (8, 8), render=True)
     if len(tiles) != 4:
         fail(f"plot_weight_templates drew {len(tiles)} images for a (4, 64) weight: expected 4, one per unit.")
     for k, tile in enumerate(tiles):
@@ -226,3 +238,4 @@ def test_diverging_colormap(student):
         if tile["cmap"] not in DIVERGING:
             fail(f"tile {k} uses the colormap {tile['cmap'][:40]!r}: expected a diverging one such as 'RdBu_r', "
                  "'bwr' or 'coolwarm', so positive and negative weights get different colours.", "sequential_colour_map")
+    expect_drawn(tiles)
