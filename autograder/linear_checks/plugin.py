@@ -60,7 +60,7 @@ class ReimportFailed(Exception):
 
 def exercise_of(item) -> tuple[Exercise, bool]:
     """The exercise a check belongs to (from its file's name) and whether it is hidden."""
-    match = CHECK_FILE.fullmatch(Path(item.fspath).name)
+    match = CHECK_FILE.fullmatch(item.path.name)
     if not match or match["key"] not in BY_KEY:
         raise pytest.UsageError(f"{item.nodeid}: a check file is named test_<exercise>.py or "
                                 f"test_<exercise>_hidden.py, with an exercise of {', '.join(BY_KEY)}")
@@ -70,7 +70,7 @@ def exercise_of(item) -> tuple[Exercise, bool]:
 
 def check_name(item) -> str:
     """Where a check lives, e.g. "manual_linear_hidden.test_empty_batch[3-D]": it also seeds its inputs."""
-    return f"{Path(item.fspath).stem.removeprefix('test_')}.{item.name}"
+    return f"{item.path.stem.removeprefix('test_')}.{item.name}"
 
 
 def check_label(item) -> str:

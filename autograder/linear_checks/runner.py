@@ -30,11 +30,14 @@ from linear_checks.sandbox import Sandbox, SandboxUnavailable
 
 HERE = Path(__file__).resolve().parent
 PUBLIC = HERE / "public"
-# Run in this process: pytest's terminal output, its cache, fd capture (inside a Jupyter kernel) and
-# plugins installed in the environment are left out; a failed assert gives its message only.
+# Run in this process: pytest's terminal output, its cache, fd capture (inside a Jupyter kernel), plugins
+# installed in the environment and pytest's own plugins that cost time per session (unraisableexception
+# collects garbage three times at the end: 0.2 s) are left out; a failed assert gives its message only.
 PYTEST_ARGS = ["-c", str(HERE / "checks.ini"), "--rootdir", str(HERE), "--noconftest", "--assert=plain", "--import-mode=importlib",
                "--capture=no", "-p", "no:terminal", "-p", "no:cacheprovider", "-p", "no:faulthandler",
-               "-p", "no:warnings", "-p", "no:doctest", "-p", "no:pastebin", "-p", "no:junitxml"]
+               "-p", "no:warnings", "-p", "no:doctest", "-p", "no:pastebin", "-p", "no:junitxml",
+               "-p", "no:unraisableexception", "-p", "no:threadexception", "-p", "no:logging", "-p", "no:stepwise",
+               "-p", "no:legacypath", "-p", "no:nose", "-p", "no:setuponly", "-p", "no:setupplan"]
 
 
 def hidden_dir() -> Path | None:
