@@ -23,7 +23,7 @@ help:
 	@echo "Instructors (nbgrader course in autograder/):"
 	@echo "make release      student version of the graded assignment in autograder/release/"
 	@echo "make solutions    executed solution notebooks in solutions/notebooks/"
-	@echo "make publish      put the release into nbgrader's exchange (NBGRADER_EXCHANGE=dir)"
+	@echo "make publish      put the release into nbgrader's exchange (Exchange.root in autograder/nbgrader_config.py)"
 	@echo "make collect      collect submissions (ZIP=folder for an LMS download, else nbgrader's exchange)"
 	@echo "make students CLASS_LIST=file.csv   names for formgrader (CSV: id,first_name,last_name,email)"
 	@echo "make autograde    grade new or changed submissions on dask, with feedback (JOBS=n workers here,"

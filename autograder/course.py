@@ -52,7 +52,8 @@ import variants  # noqa: E402
 
 # nbgrader runs `alembic` and `jupyter` by name: find them next to this Python even when
 # its environment is not activated (make calls .venv/bin/python directly).
-os.environ["PATH"] = os.pathsep.join([str(Path(sys.executable).parent), os.environ.get("PATH", "")])
+if os.environ.get("PATH", "").split(os.pathsep)[0] != str(Path(sys.executable).parent):  # once (hooks reload this)
+    os.environ["PATH"] = os.pathsep.join([str(Path(sys.executable).parent), os.environ.get("PATH", "")])
 
 SOURCE = COURSE / "source" / ASSIGNMENT
 RELEASE = COURSE / "release" / ASSIGNMENT
@@ -73,8 +74,9 @@ def say(*parts) -> None:
     print(*parts, flush=True)
 
 
-def _make_stubs():
-    return load_module("make_stubs_tool", REPO / "tools" / "make_stubs.py")
+def _make_stubs(repo: Path = REPO):
+    """tools/make_stubs.py of this repository (or of a copy made by copy_course()): it reads repo/solutions/."""
+    return load_module("make_stubs_tool", repo / "tools" / "make_stubs.py")
 
 
 def copy_course(dest: Path) -> Path:
@@ -89,23 +91,83 @@ def copy_course(dest: Path) -> Path:
     shutil.copytree(REPO / "solutions" / "linear_exercises", dest / "solutions" / "linear_exercises", ignore=outputs)
     shutil.copytree(REPO / "tools", dest / "tools", ignore=outputs)
     shutil.copytree(REPO / "notebooks", dest / "notebooks", ignore=shutil.ignore_patterns(".ipynb_checkpoints"))
+    if (REPO / "nbgrader_config.py").is_file():  # nbgrader run at the top (students: fetch, submit) loads the course's
+        shutil.copy2(REPO / "nbgrader_config.py", dest / "nbgrader_config.py")
     return dest / "autograder"
 
 
 # -- building the assignment --------------------------------------------------------------
+# nbgrader's generate_assignment, run by `make release` / `make publish` or by formgrader's
+# Generate button, calls the two hooks below (GenerateAssignment.pre_convert_hook and
+# post_convert_hook in nbgrader_config.py), so every way of generating gives one release.
+# nbgrader 0.9 logs and ignores an Exception raised by a hook: they stop it with SystemExit.
 def build_source(course: Path = COURSE) -> None:
-    """source/linear_layers/: the notebook (committed) plus the package and the checks package (copied).
+    """source/linear_layers/: the notebook (committed), the student stubs and the checks package (written).
 
+    source/ only ever holds the stubs (tools/make_stubs.py), never the reference solutions:
+    whatever generates from it (formgrader's buttons included) cannot copy them out.
+    solutions() lays the reference over source/ in a throwaway copy of the course only.
     course: the course folder to build in (this one, or a copy made by copy_course()).
     """
-    ignore = shutil.ignore_patterns("__pycache__", "*.pyc", ".ipynb_checkpoints")
     source = course / "source" / ASSIGNMENT
-    package = source / "linear_exercises"
-    shutil.rmtree(package, ignore_errors=True)
-    shutil.copytree(course.parent / "solutions" / "linear_exercises", package, ignore=ignore)
+    _make_stubs(course.parent).write(source / "linear_exercises")
     checks = source / "linear_checks"
     shutil.rmtree(checks, ignore_errors=True)
-    shutil.copytree(course / "linear_checks", checks, ignore=ignore)
+    shutil.copytree(course / "linear_checks", checks, ignore=shutil.ignore_patterns("__pycache__", "*.pyc",
+                                                                                    ".ipynb_checkpoints"))
+
+
+def _generating(assignment: str, hook: str) -> bool:
+    """Whether a generate_assignment hook call is about this course's assignment (it stops if run elsewhere)."""
+    from fnmatch import fnmatch
+
+    if not fnmatch(ASSIGNMENT, assignment or ""):
+        return False
+    if Path.cwd().resolve() != COURSE:  # nbgrader works in the course root while it converts
+        raise SystemExit(f"generate_assignment: {hook} is set up for the course in {COURSE}, "
+                         f"but nbgrader is generating in {Path.cwd()} (CourseDirectory.root)")
+    return True
+
+
+def before_generate(assignment: str = "", **_) -> None:
+    """GenerateAssignment.pre_convert_hook: rebuild source/ (stubs, checks) before nbgrader copies it."""
+    if not _generating(assignment, "the pre_convert_hook"):
+        return
+    try:
+        build_source()
+    except Exception as exc:  # noqa: BLE001 - nbgrader would log it and go on with a stale source/
+        raise SystemExit(f"generate_assignment: source/{ASSIGNMENT} could not be rebuilt: "
+                         f"{type(exc).__name__}: {exc}") from exc
+
+
+def finish_release(assignment: str = "", **_) -> None:
+    """GenerateAssignment.post_convert_hook: complete release/linear_layers/ for students, then check it.
+
+    nbgrader wrote the notebook without solutions and copied source/ (stubs, public checks);
+    this adds the lessons, the student README and the shipped digits, writes the package
+    afresh with the stub generator, and runs release_problems(). A release with problems
+    is removed and generate_assignment fails with their list.
+    """
+    if not _generating(assignment, "the post_convert_hook"):
+        return
+    try:
+        package = RELEASE / "linear_exercises"
+        shutil.rmtree(package, ignore_errors=True)
+        _make_stubs().write(package)
+        # The lessons go with it, next to the package they import (not graded, not in source/:
+        # nbgrader would run them for every student), without the outputs JupyterLab saved.
+        for lesson in sorted((REPO / "notebooks").glob("[0-9][0-9]_*.ipynb")):
+            _write_clean_notebook(lesson, RELEASE / lesson.name)
+        (RELEASE / "README.md").write_text(student_readme(), encoding="utf-8")
+        if DATASETS.is_dir():  # the shipped MNIST test split, which load_digits() finds next to the package
+            shutil.copytree(DATASETS, RELEASE / DATASETS.name, dirs_exist_ok=True)
+        problems = release_problems(RELEASE)
+    except Exception as exc:  # noqa: BLE001 - nbgrader would log it and leave a half-made release
+        problems = [f"it could not be completed: {type(exc).__name__}: {exc}"]
+    if problems:
+        shutil.rmtree(RELEASE, ignore_errors=True)
+        raise SystemExit(f"the release is not fit for students and was removed ({RELEASE}):\n  "
+                         + "\n  ".join(problems))
 
 
 def nbgrader(*args: str, quiet: bool = False, course: Path = COURSE) -> None:
@@ -116,33 +178,31 @@ def nbgrader(*args: str, quiet: bool = False, course: Path = COURSE) -> None:
     if out and (proc.returncode != 0 or not quiet):
         say(out)
     if proc.returncode != 0:
-        raise SystemExit(f"nbgrader {' '.join(args)} failed (exit code {proc.returncode})")
+        hint = ""
+        if args and args[0] in EXCHANGE_COMMANDS:
+            hint = f" (the exchange is {_exchange(course)[0]}: {EXCHANGE_SETTING})"
+        raise SystemExit(f"nbgrader {' '.join(args)} failed (exit code {proc.returncode}){hint}")
+
+
+EXCHANGE_COMMANDS = ("release_assignment", "collect", "list", "fetch_assignment", "submit", "fetch_feedback",
+                     "release_feedback")
+EXCHANGE_SETTING = "set it with Exchange.root in autograder/nbgrader_config.py, or NBGRADER_EXCHANGE=<folder>"
 
 
 def release(validate: bool = False) -> Path:
-    """The student version in release/linear_layers/: notebook without solutions, stubs, public checks only.
+    """The student version in release/linear_layers/: notebook without solutions, stubs, lessons, public checks.
 
-    The one function that writes autograder/release/: nbgrader's generate_assignment (which
-    copies source/, solution package included), then the package replaced by what the stub
-    generator writes, then the lessons; it stops when release_problems() finds anything that
-    gives solutions or hidden checks away. publish() calls it every time; solutions() never
+    The one function that writes autograder/release/, and only through nbgrader's
+    generate_assignment, as formgrader's Generate button does: its hooks (nbgrader_config.py)
+    rebuild source/ first (before_generate) and complete and check the release after
+    (finish_release), which stops when release_problems() finds anything that gives
+    solutions or hidden checks away. publish() calls it every time; solutions() never
     touches this folder (it works in a throwaway copy of the course).
     """
-    build_source()
     nbgrader("generate_assignment", ASSIGNMENT, "--force", quiet=True)
-    package = RELEASE / "linear_exercises"
-    shutil.rmtree(package)
-    _make_stubs().write(package)
-    # The lessons go with it, next to the package they import (not graded, not in source/:
-    # nbgrader would run them for every student), without the outputs JupyterLab saved.
-    for lesson in sorted((REPO / "notebooks").glob("[0-9][0-9]_*.ipynb")):
-        _write_clean_notebook(lesson, RELEASE / lesson.name)
-    (RELEASE / "README.md").write_text(student_readme(), encoding="utf-8")
-    if DATASETS.is_dir():  # the shipped MNIST test split, which load_digits() finds next to the package
-        shutil.copytree(DATASETS, RELEASE / DATASETS.name, dirs_exist_ok=True)
-    problems = release_problems(RELEASE)
-    if problems:
-        raise SystemExit("the release is not fit for students:\n  " + "\n  ".join(problems))
+    if not (RELEASE / "README.md").is_file():
+        raise SystemExit("release: generate_assignment did not complete the release: the GenerateAssignment hooks "
+                         "in autograder/nbgrader_config.py did not run")
     if validate:  # the untouched release must fail every test cell
         nbgrader("validate", "--invert", str(RELEASE / NOTEBOOK), quiet=True)
         for cache in sorted(RELEASE.rglob("__pycache__"), reverse=True):  # left by running the stubs
@@ -315,15 +375,23 @@ def solutions(jobs: int, lessons: bool = True) -> None:
     """Executed notebooks (with outputs) of the graded assignment and of every lesson, in solutions/notebooks/.
 
     It never touches autograder/release/ (nor source/, the gradebook or the exchange):
-    nbgrader's generate_assignment and generate_solution, which would write the release with
-    the solution package in it, run in a throwaway copy of the course (copy_course()) in a
-    temporary folder, and only the executed graded notebook is copied out of it.
+    nbgrader's generate_solution runs in a throwaway copy of the course (copy_course()) in a
+    temporary folder, the only place where the reference solutions are laid over source/,
+    and only the executed graded notebook is copied out of it.
     lessons=False (--no-lessons) leaves the lesson notebooks out.
     """
+    from nbgrader.api import Gradebook
+
     with tempfile.TemporaryDirectory(prefix="linear-solutions-") as tmp:
         course = copy_course(Path(tmp))
         build_source(course)
-        nbgrader("generate_assignment", ASSIGNMENT, "--force", quiet=True, course=course)
+        with Gradebook(f"sqlite:///{course / GRADEBOOK.name}", _exchange(course)[1]) as gb:  # generate_solution asks
+            gb.update_or_create_assignment(ASSIGNMENT)  # for the assignment (generate_assignment is not needed)
+        # The one place the reference goes into source/: the copy's, for generate_solution to run on.
+        package = course / "source" / ASSIGNMENT / "linear_exercises"
+        shutil.rmtree(package)
+        shutil.copytree(course.parent / "solutions" / "linear_exercises", package,
+                        ignore=shutil.ignore_patterns("__pycache__", "*.pyc"))
         nbgrader("generate_solution", ASSIGNMENT, "--force", quiet=True, course=course)
         SOLUTION_NOTEBOOKS.mkdir(parents=True, exist_ok=True)
         shutil.copy2(course / "solution" / ASSIGNMENT / NOTEBOOK, SOLUTION_NOTEBOOKS / NOTEBOOK)
@@ -356,14 +424,19 @@ def solutions(jobs: int, lessons: bool = True) -> None:
             say(line)
 
 
-def exchange_outbound() -> Path:
-    """Where publish puts the assignment: <Exchange.root>/<course id>/outbound/linear_layers/ (from nbgrader_config.py)."""
+def _exchange(course: Path = COURSE) -> tuple[Path, str]:
+    """Exchange.root and the course id from nbgrader_config.py, as every nbgrader command of the course reads
+    them (the root: autograder/exchange/ unless NBGRADER_EXCHANGE overrides it there)."""
     from traitlets.config import PyFileConfigLoader
 
-    config = PyFileConfigLoader("nbgrader_config.py", path=str(COURSE)).load_config()
-    root = config.Exchange.get("root") or os.environ.get("NBGRADER_EXCHANGE") or "/srv/nbgrader/exchange"
-    course_id = config.CourseDirectory.get("course_id") or "linear-layers"
-    return Path(root) / course_id / "outbound" / ASSIGNMENT
+    config = PyFileConfigLoader("nbgrader_config.py", path=str(course)).load_config()
+    return Path(config.Exchange.root), config.CourseDirectory.course_id
+
+
+def exchange_outbound() -> Path:
+    """Where publish puts the assignment: <Exchange.root>/<course id>/outbound/linear_layers/ (from nbgrader_config.py)."""
+    root, course_id = _exchange()
+    return root / course_id / "outbound" / ASSIGNMENT
 
 
 def publish() -> Path:
@@ -378,10 +451,8 @@ def publish() -> Path:
     problems = release_problems(RELEASE)
     if problems:
         raise SystemExit("publish: refusing to publish, the release is not fit for students:\n  " + "\n  ".join(problems))
-    outbound = exchange_outbound()
-    root, course_id = outbound.parents[2], outbound.parents[1].name
-    nbgrader("release_assignment", ASSIGNMENT, "--force", f"--Exchange.root={root}",
-             f"--CourseDirectory.course_id={course_id}", quiet=True)
+    outbound = exchange_outbound()  # what nbgrader_config.py says, as for every nbgrader command
+    nbgrader("release_assignment", ASSIGNMENT, "--force", quiet=True)
     problems = release_problems(outbound) if outbound.is_dir() else [f"{outbound} was not written"]
     if problems:
         shutil.rmtree(outbound, ignore_errors=True)
@@ -403,11 +474,16 @@ def collect(zip_folder: str | None) -> None:
                                             [NOTEBOOK, *STUDENT_FILES], released)
         problems = result.problems
     else:
+        inbound = exchange_outbound().parents[1] / "inbound"
+        if not inbound.is_dir():  # nbgrader says "Course not found" and fails
+            say(f"collect: nothing submitted yet: {inbound} does not exist (publish first; wrong exchange? "
+                f"{EXCHANGE_SETTING})")
+            return
         nbgrader("collect", ASSIGNMENT, "--update", quiet=True)
         COLLECT_NOTES.unlink(missing_ok=True)  # notes of an earlier LMS download no longer apply
     found = submitted_students()
     say(f"collect: {len(found)} submission(s) in {(COURSE / 'submitted').relative_to(REPO)}"
-        + (f"; {len(problems)} problem(s):" if problems else ""))
+        + (" (nothing submitted yet)" if not found else "") + (f"; {len(problems)} problem(s):" if problems else ""))
     for line in problems:
         say(f"  {line}")
 
@@ -683,11 +759,11 @@ def grading_kit() -> bytes:
     finally:
         con.close()
     buffer = io.BytesIO()
-    # source/ holds the reference exercise files too; grading never reads them (a student's files
-    # are kept, not overwritten from source/), so they stay on this machine
-    solutions = {f"autograder/{SOURCE.relative_to(COURSE)}/{rel}" for rel in STUDENT_FILES}
+    # source/ holds the stubs of the exercise files; grading never reads them (a student's files
+    # are kept, not overwritten from source/), so they are left out
+    stubs = {f"autograder/{SOURCE.relative_to(COURSE)}/{rel}" for rel in STUDENT_FILES}
     skip = lambda info: None if ("__pycache__" in info.name or info.name.endswith(".pyc")  # noqa: E731
-                                 or info.name in solutions) else info
+                                 or info.name in stubs) else info
     with tarfile.open(fileobj=buffer, mode="w:gz") as tar:
         for path in (COURSE / "nbgrader_config.py", COURSE / "nbgrader_plugins.py", CHECKS, HIDDEN_CHECKS, SOURCE):
             tar.add(path, arcname=f"autograder/{path.relative_to(COURSE)}", filter=skip)

@@ -4,7 +4,8 @@ The instructor commands in autograder/course.py (and the make targets that wrap 
 run nbgrader from here. Where things live:
 - source/linear_layers/linear_layers.ipynb: the graded notebook (edit its prose here);
 - solutions/linear_exercises/ at the top of the repository: the exercise code; its
-  solution blocks are stripped for the student release (tools/make_stubs.py);
+  solution blocks are stripped (tools/make_stubs.py) into source/ and the release:
+  source/ never holds the reference, so formgrader's buttons cannot publish it;
 - linear_checks/ (the checks package, public checks included: copied into source/ and
   shipped) and hidden_checks/ (the hidden checks: they stay here, are never
   copied into source/ or release/, and are found through LINEAR_HIDDEN_CHECKS).
@@ -27,14 +28,25 @@ c.CourseDirectory.course_id = "linear-layers"
 # Hidden checks are read from here at autograde time only (NBGRADER_EXECUTION=autograde).
 os.environ.setdefault("LINEAR_HIDDEN_CHECKS", str(COURSE / "hidden_checks"))
 
-# nbgrader's exchange (release_assignment / fetch_assignment / submit / collect): where
-# NBGRADER_EXCHANGE says (students need the same setting), else nbgrader's usual folder on
-# a shared machine when it exists, else a folder of this course (one machine, one user).
-SHARED_EXCHANGE = "/srv/nbgrader/exchange"
-c.Exchange.root = os.environ.get("NBGRADER_EXCHANGE") or (
-    SHARED_EXCHANGE if os.path.isdir(SHARED_EXCHANGE) else str(COURSE / "exchange"))
+# nbgrader's exchange, where release_assignment puts the assignment and fetch_assignment,
+# submit and collect (formgrader too) find it. This is the one setting: nbgrader run here or
+# at the top of the repository (its nbgrader_config.py loads this file), course.py and make
+# all read it. Default: autograder/exchange/ (one machine). NBGRADER_EXCHANGE=<folder>
+# overrides it for the commands it is exported to. A shared server (students with their own
+# accounts) uses one folder everybody can write (as root: mkdir -m 1777 /srv/nbgrader/exchange)
+# and sets it in /etc/jupyter/nbgrader_config.py, which the students' nbgrader reads, and
+# here, in place of the default below:
+#     c.Exchange.root = "/srv/nbgrader/exchange"
+c.Exchange.root = os.environ.get("NBGRADER_EXCHANGE") or str(COURSE / "exchange")
 if c.Exchange.root == str(COURSE / "exchange"):  # formgrader hides release and collect without it
     os.makedirs(c.Exchange.root, exist_ok=True)
+
+# generate_assignment (make release, make publish, formgrader's Generate button) rebuilds
+# source/ (student stubs, checks) first, then completes the release (lessons, README,
+# datasets) and checks it: a release that would give solutions or hidden checks away is
+# removed and the command fails (course.py before_generate() and finish_release()).
+c.GenerateAssignment.pre_convert_hook = "nbgrader_plugins.before_generate"
+c.GenerateAssignment.post_convert_hook = "nbgrader_plugins.finish_release"
 
 # Students hand in the notebook and their exercise files: keep those, restore the rest
 # (the package's other files, the shipped checks) from source/.

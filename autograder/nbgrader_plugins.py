@@ -44,6 +44,17 @@ def load_module(name: str, path: Path):
     return module
 
 
+# GenerateAssignment's pre_convert_hook and post_convert_hook (nbgrader_config.py names them by
+# these dotted names, which keeps the configuration plain data): course.py's before_generate()
+# and finish_release(), imported from this folder only when generate_assignment runs.
+def before_generate(**kwargs) -> None:
+    load_module("linear_layers_course", COURSE / "course.py").before_generate(**kwargs)
+
+
+def finish_release(**kwargs) -> None:
+    load_module("linear_layers_course", COURSE / "course.py").finish_release(**kwargs)
+
+
 # The files a student hands in besides the notebook: autograde keeps these as submitted.
 STUDENT_FILES = [f"linear_exercises/{e.module}" for e in EXERCISES]
 

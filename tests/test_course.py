@@ -78,7 +78,7 @@ def test_release_has_stubs_public_checks_and_no_solutions(tmp_path, make_stubs):
     for path in stubs.glob("*.py"):
         assert (release / "linear_exercises" / path.name).read_text() == path.read_text(), path.name
     shipped = {str(p.relative_to(release / "linear_checks")) for p in (release / "linear_checks").rglob("*.py")}
-    assert {"runner.py", "sandbox.py", "public/manual_linear.py"} <= shipped
+    assert {"runner.py", "plugin.py", "sandbox.py", "public/test_manual_linear.py"} <= shipped
     hidden = {p.read_bytes() for p in (COURSE / "hidden_checks").glob("*.py")}
     assert not [p for p in release.rglob("*.py") if p.read_bytes() in hidden]
     lessons = sorted(p.name for p in (REPO / "notebooks").glob("[0-9][0-9]_*.ipynb"))
