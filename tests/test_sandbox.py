@@ -100,20 +100,47 @@ def test_a_hang_that_blocks_signals_is_ended_from_outside_and_the_sandbox_goes_o
     assert _ask(box, "def probe():\n    return 41 + 1\n") == 42
 
 
+LEAVE = """
+import ctypes, mmap, os, threading, time
+libc = ctypes.CDLL(None, use_errno=True)
+def _try(f):
+    try:
+        result = f()
+        return "refused" if result == -1 else "made"  # libc calls answer -1 when refused
+    except BaseException:
+        return "refused"
+def probe():
+    return {
+        "file in scratch": _try(lambda: open('/tmp/run/scratch/planted.py', 'w').write('x = 1')),
+        "file in /tmp": _try(lambda: open('/tmp/planted.txt', 'w').write('x')),
+        "file in /dev/shm": _try(lambda: open('/dev/shm/planted', 'w').write('x')),
+        "folder": _try(lambda: os.mkdir('/tmp/run/scratch/d')),
+        "thread": _try(lambda: threading.Thread(target=time.sleep, args=(60,)).start()),
+        "System V shared memory": _try(lambda: libc.shmget(0x5eed, 2**30, 0o1666)),
+        "System V message queue": _try(lambda: libc.msgget(0x5eed, 0o1666)),
+        "System V semaphore": _try(lambda: libc.semget(0x5eed, 1, 0o1666)),
+        "POSIX message queue": _try(lambda: libc.mq_open(b"/planted", os.O_CREAT | os.O_RDWR, 0o666, None)),
+        "memfd": _try(lambda: os.memfd_create("planted")),
+        "shared anonymous memory": _try(lambda: mmap.mmap(-1, 2**30)),
+    }
+"""
+
+
+def test_a_run_makes_no_thread_file_or_ipc_object(box):
+    """A run is one thread and makes nothing that could outlive it or escape its memory limit (confine.py)."""
+    made = {what: result for what, result in _ask(box, LEAVE).items() if result != "refused"}
+    assert not made, f"a run could make: {made}"
+
+
 def test_one_run_leaves_nothing_for_the_next(box):
-    leave = ("import os, threading, time\n"
-             "def probe():\n"
-             "    open('/tmp/run/scratch/planted.py', 'w').write('x = 1')\n"
-             "    open('/tmp/planted.txt', 'w').write('x')\n"
-             "    threading.Thread(target=time.sleep, args=(60,)).start()\n"
-             "    return sorted(os.listdir('/tmp'))\n")
-    _ask(box, leave)
+    _ask(box, LEAVE)
     look = ("import os\n"
             "def probe():\n"
-            "    return [os.path.exists('/tmp/planted.txt'), os.path.exists('/tmp/run/scratch/planted.py'),\n"
+            "    ipc = [open('/proc/sysvipc/' + k).read().splitlines()[1:] for k in ('shm', 'msg', 'sem')]\n"
+            "    return [os.listdir('/tmp/run/scratch'), os.listdir('/dev/shm'), ipc,\n"
             "            sorted(p for p in os.listdir('/proc') if p.isdigit())]\n")
-    planted_tmp, planted_scratch, pids = _ask(box, look)
-    assert not planted_tmp and not planted_scratch
+    scratch, shm, ipc, pids = _ask(box, look)
+    assert scratch == [] and shm == [] and ipc == [[], [], []], (scratch, shm, ipc)
     assert len(pids) == 2, f"processes left in the sandbox: {pids}"  # the zygote and this run
 
 

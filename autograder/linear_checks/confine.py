@@ -6,10 +6,18 @@ namespaces (sandbox.py) are the boundary, and the grader outside enforces every
 deadline. These limits keep one run from harming the others that share its sandbox:
 - resource limits: memory (RLIMIT_DATA), CPU seconds, file size, no core files;
 - a seccomp filter (through libseccomp, when the system has it): no new processes
-  (fork, vfork, clone without CLONE_THREAD; threads are allowed), no exec, no ptrace
-  or access to other processes' memory, signals only to itself, no new namespaces,
-  mounts, BPF or perf events, no io_uring.
-What it does not do: limit the number of threads, or CPU use within the time limit.
+  and no threads (fork, vfork, clone, clone3: the run is one thread, so it uses at most
+  one core, whatever it starts), no exec, no ptrace or access to other processes'
+  memory, signals only to itself, no new namespaces, mounts, BPF or perf events, no
+  io_uring;
+- nothing that outlives the run or escapes its memory limit: no System V or POSIX IPC
+  objects (shared memory, message queues, semaphores: a later run in the same sandbox
+  could read them, and shared memory is not counted by RLIMIT_DATA), no memfd, no shared
+  anonymous mappings (MAP_SHARED | MAP_ANONYMOUS), no new files, folders or links (open
+  with O_CREAT, mkdir, link, rename, mknod: the run's files are written before it starts;
+  a million files in /tmp would outlast the wipe's time limit).
+What it does not do: bound CPU use within the time limits (one core at most), or memory
+the kernel spends on the run's behalf beyond its own pages (page tables, socket buffers).
 """
 
 from __future__ import annotations
@@ -23,6 +31,8 @@ import resource
 SCMP_ACT_ALLOW = 0x7FFF0000
 SCMP_CMP_NE, SCMP_CMP_EQ, SCMP_CMP_MASKED_EQ = 1, 4, 7
 CLONE_THREAD = 0x00010000
+O_CREAT, O_TMPFILE = 0o100, 0o20000000  # Linux's open() flags (O_TMPFILE includes O_DIRECTORY's bit)
+MAP_SHARED, MAP_ANONYMOUS = 0x01, 0x20
 
 # Refused outright (errno EPERM), whatever their arguments.
 REFUSED = ("fork", "vfork", "execve", "execveat", "ptrace", "process_vm_readv", "process_vm_writev",
@@ -30,7 +40,16 @@ REFUSED = ("fork", "vfork", "execve", "execveat", "ptrace", "process_vm_readv", 
            "umount2", "pivot_root", "chroot", "bpf", "perf_event_open", "userfaultfd", "io_uring_setup",
            "keyctl", "add_key", "request_key", "kcmp", "process_madvise", "move_pages", "migrate_pages",
            "open_by_handle_at", "name_to_handle_at", "mount_setattr", "fsopen", "fsmount", "open_tree",
-           "move_mount")
+           "move_mount",
+           # processes and threads: the run is one thread (clone3 gets ENOSYS below, so glibc tries clone)
+           "clone",
+           # IPC objects and memory outside RLIMIT_DATA
+           "ipc", "shmget", "shmat", "shmctl", "msgget", "msgsnd", "msgrcv", "msgctl", "semget", "semop",
+           "semtimedop", "semctl", "mq_open", "mq_unlink", "mq_timedsend", "mq_timedreceive", "mq_notify",
+           "mq_getsetattr", "memfd_create", "memfd_secret",
+           # new names in the file system
+           "creat", "mkdir", "mkdirat", "mknod", "mknodat", "link", "linkat", "symlink", "symlinkat", "rename",
+           "renameat", "renameat2", "openat2")
 
 
 class _ArgCmp(ctypes.Structure):
@@ -93,8 +112,12 @@ def apply_seccomp() -> bool:
         me = os.getpid()
         for name in REFUSED:
             rule(name, _errno(errno.EPERM))
-        rule("clone", _errno(errno.EPERM), (0, SCMP_CMP_MASKED_EQ, CLONE_THREAD, 0))  # a process, not a thread
-        rule("clone3", _errno(errno.ENOSYS))  # glibc then creates threads with clone
+        rule("clone3", _errno(errno.ENOSYS))  # glibc then falls back to clone, which is refused
+        for flag in (O_CREAT, O_TMPFILE):
+            rule("open", _errno(errno.EPERM), (1, SCMP_CMP_MASKED_EQ, flag, flag))
+            rule("openat", _errno(errno.EPERM), (2, SCMP_CMP_MASKED_EQ, flag, flag))
+        shared = MAP_SHARED | MAP_ANONYMOUS
+        rule("mmap", _errno(errno.EPERM), (3, SCMP_CMP_MASKED_EQ, shared, shared))
         rule("kill", _errno(errno.EPERM), (0, SCMP_CMP_NE, me, 0))
         rule("tgkill", _errno(errno.EPERM), (0, SCMP_CMP_NE, me, 0))
         rule("rt_sigqueueinfo", _errno(errno.EPERM), (0, SCMP_CMP_NE, me, 0))

@@ -29,6 +29,7 @@ import shutil
 import signal
 import socket
 import sys
+import tempfile
 
 RUN_DIR = "/tmp/run"  # where a run's files go; the grader names another one when there is no sandbox
 WIPED: list[str] = []  # folders whose whole content goes after each run (inside the sandbox: /tmp, /dev/shm)
@@ -99,6 +100,10 @@ def _run(torch, inp: int, out: int) -> None:
     os.dup2(output, 1)
     os.dup2(output, 2)
     os.chdir(scratch)
+    # Folders known now, existing: the run may not create files or folders (confine.py), and tempfile would
+    # probe by creating one; torch's compiler caches (touched by torchvision's first import) make theirs there.
+    tempfile.tempdir = scratch
+    os.environ["TORCHINDUCTOR_CACHE_DIR"] = os.environ["TRITON_CACHE_DIR"] = scratch
     sys.path.insert(0, os.path.dirname(package))
     limits = first.get("limits", {})
     confine.set_limits(int(limits.get("memory_mb", 0)), int(limits.get("cpu_seconds", 0)), int(limits.get("file_mb", 0)))

@@ -84,6 +84,7 @@ MIN_CELL_PIXELS = 3.0  # an image drawn smaller than this per value (matplotlib 
 INDEX_TOLERANCE = 8 / 256  # of the colormap's range
 COLOUR_TOLERANCE = 24.0  # RGB distance (0-255) from the nearest colour of the colormap
 AGREEMENT = 0.9  # share of a tile's values its picture must show
+MAX_TILE_VALUES = 10_000  # the checks' tiles are at most 28x28: a larger array is not compared (its cost grows with it)
 
 
 def shown(student, weight, shape, render: bool = False, **kwargs) -> list[dict]:
@@ -123,7 +124,7 @@ def _drawn_share(tile: dict) -> float | None:
     """
     a, pixels = tile["array"], tile.get("pixels")
     lo, hi = tile["clim"]
-    if (pixels is None or a.dim() != 2 or a.numel() == 0 or tile.get("norm") not in LINEAR_NORMS
+    if (pixels is None or a.dim() != 2 or not 0 < a.numel() <= MAX_TILE_VALUES or tile.get("norm") not in LINEAR_NORMS
             or not (math.isfinite(lo) and math.isfinite(hi) and hi > lo)):
         return None
     try:
