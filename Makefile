@@ -42,7 +42,7 @@ $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	@echo "First set-up: pip downloads the course's packages (PyTorch with its CUDA libraries is most of it,"
 	@echo "about 3 GB) and installs about 6 GB into $(VENV). It takes 5 to 10 minutes; one line per package below."
-	$(BIN)/python -m pip install --disable-pip-version-check --progress-bar off -e '.[dev]' 2>&1 \
+	$(BIN)/python -m pip install --disable-pip-version-check --progress-bar off -e '.[instructor,dev]' 2>&1 \
 		| { grep --line-buffered -E "^(Collecting|Installing collected|Successfully installed|ERROR|error)" || true; } \
 		| cut -c1-100
 	touch $(STAMP)

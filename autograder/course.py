@@ -93,6 +93,7 @@ def copy_course(dest: Path) -> Path:
     shutil.copytree(REPO / "notebooks", dest / "notebooks", ignore=shutil.ignore_patterns(".ipynb_checkpoints"))
     if (REPO / "nbgrader_config.py").is_file():  # nbgrader run at the top (students: fetch, submit) loads the course's
         shutil.copy2(REPO / "nbgrader_config.py", dest / "nbgrader_config.py")
+    shutil.copy2(REPO / "pyproject.toml", dest / "pyproject.toml")  # the student release's requirements come from it
     return dest / "autograder"
 
 
@@ -159,6 +160,7 @@ def finish_release(assignment: str = "", **_) -> None:
         for lesson in sorted((REPO / "notebooks").glob("[0-9][0-9]_*.ipynb")):
             _write_clean_notebook(lesson, RELEASE / lesson.name)
         (RELEASE / "README.md").write_text(student_readme(), encoding="utf-8")
+        (RELEASE / "requirements.txt").write_text(student_requirements(), encoding="utf-8")
         if DATASETS.is_dir():  # the shipped MNIST test split, which load_digits() finds next to the package
             shutil.copytree(DATASETS, RELEASE / DATASETS.name, dirs_exist_ok=True)
         problems = release_problems(RELEASE)
@@ -224,6 +226,16 @@ def _write_clean_notebook(source: Path, dest: Path) -> None:
     nbformat.write(nb, dest)
 
 
+def student_requirements() -> str:
+    """requirements.txt of the student folder: the course package's own dependencies (pyproject.toml), which hold
+    no instructor tool (those are its "instructor" extra)."""
+    import tomllib
+
+    dependencies = tomllib.loads((REPO / "pyproject.toml").read_text(encoding="utf-8"))["project"]["dependencies"]
+    return ("# What the course needs on your computer (Python 3.11 or newer): pip install -r requirements.txt\n"
+            + "\n".join(dependencies) + "\n")
+
+
 def student_readme() -> str:
     """README.md of the student folder: what to open, which files to edit, how to check and hand in."""
     from linear_checks.exercises import EXERCISES
@@ -236,6 +248,27 @@ def student_readme() -> str:
 
 Everything for the course is in this folder. Work here and only here: the checks and
 the grader read the files of this folder.
+
+## 0. Set up (once)
+If your course gives you a JupyterLab in the browser (a JupyterHub), it is set up
+already: go to 1. On your own computer you need Python 3.11 or newer; then, in a
+terminal opened in this folder:
+
+| | Linux and macOS | Windows (PowerShell) |
+|---|---|---|
+| make an environment | `python3 -m venv .venv` | `py -3.11 -m venv .venv` |
+| install the packages | `.venv/bin/pip install -r requirements.txt` | `.venv\\Scripts\\pip install -r requirements.txt` |
+| start JupyterLab | `.venv/bin/jupyter lab` | `.venv\\Scripts\\jupyter lab` |
+
+These steps were tried on Linux; macOS takes the same commands. The install downloads
+PyTorch (on Linux with its CUDA libraries: about 4.9 GiB installed, 4.2 GiB of it PyTorch; pip's `--index-url https://download.pytorch.org/whl/cpu` for
+`torch` and `torchvision` gets the much smaller CPU-only build) and takes a few minutes.
+The self-check runs your code in a separate process; on Linux, if the `bubblewrap`
+package is installed (`sudo apt-get install bubblewrap`), inside a sandbox too. It is not
+needed for your own checks (your code only runs on your own computer); the grader always
+uses it. The self-check starts processes with `fork`, which Windows lacks: on Windows run
+it in WSL (Windows Subsystem for Linux), or check in the graded notebook on your course's
+JupyterHub.
 
 ## 1. Open
 Start JupyterLab in this folder (`jupyter lab` in a terminal opened here, or open the

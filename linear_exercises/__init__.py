@@ -34,6 +34,8 @@ for _module, _names in _EXPORTS.items():
         _loaded = import_module(f".{_module}", __name__)
     except Exception as _error:
         IMPORT_ERRORS[_module] = _error
+        if isinstance(_error, ModuleNotFoundError) and _error.name in ("torch", "numpy", "matplotlib"):
+            continue  # not this file's fault: check() says in one line what to install
         print(f"linear_exercises/{_module}.py could not be imported: {type(_error).__name__}: {_error}")
         continue
     globals().update({_name: getattr(_loaded, _name) for _name in _names})

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import ast
 import os
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -140,3 +141,30 @@ def test_class_list_names_students_for_formgrader(tmp_path):
     (tmp_path / "bad.csv").write_text("id,first_name\n../eve,Eve\n")
     with pytest.raises(SystemExit, match="line 2"):
         course.import_students(tmp_path / "bad.csv")
+
+
+def test_student_requirements_hold_no_instructor_tool():
+    """The release's requirements.txt is the package's own dependency list: what the lessons and checks need."""
+    import tomllib
+
+    course = load_by_path("course_for_requirements", COURSE / "course.py")
+    wanted = {line.split(">=")[0] for line in course.student_requirements().splitlines() if not line.startswith("#")}
+    assert {"torch", "torchvision", "matplotlib", "jupyterlab", "pytest"} <= wanted
+    instructor = tomllib.loads((REPO / "pyproject.toml").read_text())["project"]["optional-dependencies"]["instructor"]
+    assert {"nbgrader", "distributed", "copydetect"} <= {spec.split(">=")[0] for spec in instructor}
+    assert not wanted & {spec.split(">=")[0] for spec in instructor}
+
+
+def test_a_check_without_torch_says_what_to_install_in_one_line(tmp_path, make_stubs):
+    """Run with a Python that lacks the course's packages, the self-check prints one line, no traceback."""
+    python = shutil.which("python3", path="/usr/bin:/usr/local/bin") or shutil.which("python3")
+    probe = subprocess.run([python, "-c", "import importlib.util as u; print(u.find_spec('torch') is None)"],
+                           capture_output=True, text=True)
+    if probe.stdout.strip() != "True":
+        pytest.skip("no Python without torch on this machine")
+    make_stubs.write(tmp_path / "linear_exercises")
+    proc = subprocess.run([python, "-m", "linear_exercises", "manual_linear"], cwd=tmp_path, capture_output=True,
+                          text=True, timeout=60)
+    lines = (proc.stdout + proc.stderr).strip().splitlines()
+    assert proc.returncode == 1 and len(lines) == 1, proc.stdout + proc.stderr
+    assert "torch" in lines[0] and "pip install -r requirements.txt" in lines[0]

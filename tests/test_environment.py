@@ -23,7 +23,8 @@ def _split(spec: str) -> tuple[str, str]:
 @pytest.fixture(scope="module")
 def pip_specs():
     project = tomllib.loads((REPO / "pyproject.toml").read_text())["project"]
-    specs = project["dependencies"] + project["optional-dependencies"]["dev"]
+    extras = project["optional-dependencies"]
+    specs = project["dependencies"] + extras["instructor"] + extras["dev"]
     return dict(_split(s) for s in specs)
 
 

@@ -5,4 +5,4 @@ import sys
 from .check import check
 
 summary = check(sys.argv[1] if len(sys.argv) > 1 else None)
-sys.exit(0 if summary.all_passed else 1)
+sys.exit(0 if summary is not None and summary.all_passed else 1)

@@ -12,6 +12,7 @@ file and calling check() again always tests the new version.
 
 from __future__ import annotations
 
+import importlib.util
 from pathlib import Path
 
 PACKAGE_ROOT = Path(__file__).resolve().parents[1]  # the folder that holds linear_exercises/
@@ -19,6 +20,11 @@ PACKAGE_ROOT = Path(__file__).resolve().parents[1]  # the folder that holds line
 
 def check(exercise: str | None = None):
     """Run the public checks of one exercise (e.g. "manual_linear") or of all; print the feedback."""
+    missing = [name for name in ("torch", "pytest") if importlib.util.find_spec(name) is None]
+    if missing:
+        print(f"The checks need {' and '.join(missing)}, which this Python does not have: install the course's "
+              "packages (pip install -r requirements.txt in the course folder) and run the check with that Python.")
+        return None
     try:
         import linear_checks
     except ImportError:
