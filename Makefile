@@ -10,7 +10,7 @@ EX ?=
 # JupyterLab refuses to run as root unless told it may (containers, CI machines).
 ALLOW_ROOT := $(if $(filter 0,$(shell id -u)),--allow-root,)
 
-.PHONY: help install lab test test-fast check stubs stubs-check bench bench-grading clean \
+.PHONY: help install env-exists lab test test-fast check stubs stubs-check bench bench-grading clean \
 	release solutions publish collect students autograde feedback export report grade
 
 help:
@@ -49,6 +49,11 @@ $(STAMP): pyproject.toml
 
 install: $(STAMP)
 
+# Every other target needs the environment but does not build it (a 6 GB install should be asked for).
+env-exists:
+	@test -f $(STAMP) || { echo "The course environment is not set up here ($(VENV) is missing): run make install (or make lab / make test) first."; exit 2; }
+
+
 # The environment's bin/ first on PATH: nbgrader's formgrader runs tools from it (alembic).
 lab: $(STAMP)
 	PATH="$(abspath $(BIN)):$$PATH" $(BIN)/jupyter lab --ip 127.0.0.1 --port $(PORT) $(ALLOW_ROOT) \
@@ -57,10 +62,10 @@ lab: $(STAMP)
 test: $(STAMP)
 	$(BIN)/python -m pytest
 
-test-fast: $(STAMP)
+test-fast: env-exists
 	$(BIN)/python -m pytest -m "not slow"
 
-check: $(STAMP)
+check: env-exists
 	$(BIN)/python -m linear_checks $(EX) --package-root .
 
 stubs:
@@ -69,46 +74,46 @@ stubs:
 stubs-check:
 	$(PYTHON) tools/make_stubs.py --check
 
-bench: $(STAMP)
+bench: env-exists
 	$(BIN)/python benchmarks/bench.py
 
 COURSE := $(BIN)/python autograder/course.py
 JOBS ?= $(shell nproc 2>/dev/null || echo 2)
 ZIP ?=
 
-release: $(STAMP)
+release: env-exists
 	$(COURSE) release --validate
 
-solutions: $(STAMP)
+solutions: env-exists
 	$(COURSE) solutions --jobs $(JOBS)
 
-publish: $(STAMP)
+publish: env-exists
 	$(COURSE) publish
 
 CLASS_LIST ?=
-students: $(STAMP)
+students: env-exists
 	@test -n "$(CLASS_LIST)" || { echo "usage: make students CLASS_LIST=class.csv (columns id,first_name,last_name,email)"; exit 2; }
 	$(COURSE) students "$(CLASS_LIST)"
 
-collect: $(STAMP)
+collect: env-exists
 	$(COURSE) collect $(if $(ZIP),--zip "$(ZIP)",)
 
-autograde: $(STAMP)
+autograde: env-exists
 	$(COURSE) autograde --jobs $(JOBS) $(if $(NO_SANDBOX),--no-sandbox,) $(if $(FORCE),--force,) \
 	  $(if $(SCHEDULER),--scheduler "$(SCHEDULER)",)
 
-feedback: $(STAMP)
+feedback: env-exists
 	$(COURSE) feedback
 
-export: $(STAMP)
+export: env-exists
 	$(COURSE) export
 
-report: $(STAMP)
+report: env-exists
 	$(COURSE) report
 
 grade: autograde export report
 
-bench-grading: $(STAMP)
+bench-grading: env-exists
 	$(BIN)/python benchmarks/bench_grading.py
 
 clean:

@@ -65,9 +65,13 @@ SOLUTION_NOTEBOOKS = REPO / "solutions" / "notebooks"
 DATASETS = REPO / "datasets"  # data the lessons use offline (the MNIST test split)
 CHECKS = COURSE / "linear_checks"  # the checks package (public checks, sandbox, runner): shipped to students
 HIDDEN_CHECKS = COURSE / "hidden_checks"  # never copied anywhere
-GRADED = COURSE / "graded.json"  # student id -> fingerprint of what was graded, and when (regrade only changes)
+GRADED = COURSE / "graded.json"  # student id -> fingerprint of what was graded, how, and when (regrade only changes)
 RESULTS = COURSE / "results"  # <student>.json: every check's verdict, the seed of its inputs, the grading notes
-SECRET = COURSE / "course_secret"  # the hidden checks' inputs per student come from it (variants.py)
+GRADING_TASK = COURSE / "grading_task.py"  # what a worker runs (uploaded to the cluster)
+
+
+# Files nbgrader's submit adds to every submission itself: never "files you added".
+NBGRADER_OWN_FILES = ("timestamp.txt", "submission_secret.txt")
 
 
 def say(*parts) -> None:
@@ -86,7 +90,7 @@ def copy_course(dest: Path) -> Path:
     """
     outputs = shutil.ignore_patterns("__pycache__", "release", "submitted", "autograded", "feedback", "downloaded",
                                      ".grading", "gradebook.db", "*.csv", "solution", "nbgrader.log", "exchange",
-                                     GRADED.name, collector.NOTES_FILE, RESULTS.name, SECRET.name)
+                                     GRADED.name, collector.NOTES_FILE, RESULTS.name, "course_secret")
     shutil.copytree(COURSE, dest / "autograder", ignore=outputs)
     shutil.copytree(REPO / "solutions" / "linear_exercises", dest / "solutions" / "linear_exercises", ignore=outputs)
     shutil.copytree(REPO / "tools", dest / "tools", ignore=outputs)
@@ -553,7 +557,7 @@ def stage(student: str) -> Path:
             why = "was not handed in" if isinstance(exc, FileNotFoundError) else f"was not used ({exc})"
             notes.append(f"{rel} {why}: its exercise was graded on the unchanged stub (0 points).")
     released = {str(p.relative_to(RELEASE)) for p in RELEASE.rglob("*") if p.is_file()} if RELEASE.is_dir() else set()
-    used = {NOTEBOOK, "timestamp.txt", *STUDENT_FILES, *released}
+    used = {NOTEBOOK, *NBGRADER_OWN_FILES, *STUDENT_FILES, *released}
     extra = sorted(str(p.relative_to(src)) for p in src.rglob("*")
                    if p.is_file() and str(p.relative_to(src)) not in used
                    and not str(p.relative_to(src)).startswith(("autograder/", "linear_exercises/"))

@@ -92,8 +92,9 @@ CLASS = {
                             "    return torch.zeros(*x.shape[:-1], weight.shape[0])")),
              {"param_count": 2}, ["expected"]),
     "kim": (lambda f, p: ((f / "linear_checks" / "public" / "test_manual_linear.py").write_text("def test_all(student):\n    pass\n"),
-                          (f / "conftest.py").write_text("import pytest\n")),
-            {}, ["Files you added were not used at grading: conftest.py"]),
+                          (f / "conftest.py").write_text("import pytest\n"),
+                          (f / "submission_secret.txt").write_text("written by nbgrader's submit\n")),
+            {}, ["Files you added were not used at grading: conftest.py."]),  # nbgrader's own file is not named
     "leo": (lambda f, p: (_solved(p, *ALL), _append(p, "manual_linear", "_hog = bytearray(16 * 2**30)")),
             {k: v for k, v in POINTS.items() if k != "manual_linear"}, ["MemoryError"]),
 }
@@ -277,7 +278,7 @@ def test_hidden_checks_counted_at_grading_only(graded_class):
     course, _, _, _, _ = graded_class
     nb = nbformat.read(course / "autograded" / "alice" / "linear_layers" / "linear_layers.ipynb", as_version=4)
     text = json.dumps([c.get("outputs", []) for c in nb.cells])
-    assert "(16 of 16 checks passed)" in text  # manual_linear: 11 public + 5 hidden
+    assert "(19 of 19 checks passed)" in text  # manual_linear: 12 public + 7 hidden
     assert "(hidden check)" in text and "stderr" not in text
 
 
