@@ -18,9 +18,24 @@ from pathlib import Path
 PACKAGE_ROOT = Path(__file__).resolve().parents[1]  # the folder that holds linear_exercises/
 
 
+def needs_missing() -> list[str]:
+    """The packages the checks need that this Python lacks."""
+    return [name for name in ("torch", "pytest") if importlib.util.find_spec(name) is None]
+
+
+def launch_checks() -> None:
+    """Start the checks' sandbox now, in the background (python -m linear_exercises: before torch is imported here)."""
+    if not needs_missing():
+        try:
+            import linear_checks
+        except ImportError:
+            return
+        linear_checks.launch()
+
+
 def check(exercise: str | None = None):
     """Run the public checks of one exercise (e.g. "manual_linear") or of all; print the feedback."""
-    missing = [name for name in ("torch", "pytest") if importlib.util.find_spec(name) is None]
+    missing = needs_missing()
     if missing:
         print(f"The checks need {' and '.join(missing)}, which this Python does not have: install the course's "
               "packages (pip install -r requirements.txt in the course folder) and run the check with that Python.")
