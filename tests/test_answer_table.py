@@ -7,9 +7,12 @@ same works with answers copied from a classmate's feedback. It earns a check exa
 when the check asks the same question at grading as at home.
 
 The test records the inputs of a local run (public checks, seed 0), grades the table at
-class grading (hidden checks too, a student's seed, in the sandbox), and grades the same
+class grading (hidden checks too, a grading's seed, in the sandbox), and grades the same
 code with an empty table. A check that the table passes and the empty table fails is a
-question that a table can answer: there must be none.
+question that a table can answer: there must be none. The same holds for a table taken
+at one class grading (every question it asked, hidden ones included: more than its
+feedback ever shows) and handed in for the next: every grading draws a fresh seed
+(autograder/variants.py), so the next one asks other questions.
 
 What it does not cover: answers that do not depend on the inputs at all (an exercise
 whose right answer is a constant would need a different check, not different inputs).
@@ -30,6 +33,9 @@ from linear_checks.sandbox import Sandbox
 # keys a module on its structure alone, as a student would: the strongest table for that exercise.
 STRUCTURE_ONLY = {"param_count.py", "initialization.py"}
 STUDENT_SEED = 987_654_321  # any seed but 0, as a student's at class grading
+# The speed checks time the student's code against the grader's own, side by side. The table's bookkeeping (a
+# hash of every input, on every call) is part of what they time, and what they judge is no answer a table holds.
+TIMED = {"low_rank.test_forward_costs_what_its_factors_cost", "backward.test_as_fast_as_the_matrix_products"}
 
 # Appended to each exercise module of the reference package: its public functions answer from
 # the table (or record their inputs when RECORD names a file).
@@ -67,7 +73,8 @@ def _table_wrap(name, real):
     def answer(*args, **kwargs):
         key = repr((name, _key_of(args), _key_of(kwargs)))
         if _RECORD:
-            with open(_RECORD, "a") as log:
+            with open(_RECORD, "r+") as log:  # the file exists: a run may not create one (confine.py)
+                log.seek(0, 2)
                 log.write(key + "\\n")
             return real(*args, **kwargs)
         if key in _TABLE:
@@ -129,7 +136,7 @@ def table(tmp_path_factory) -> list[str]:
         results = run_checks(package_root=home, sandbox=box)
     finally:
         box.close()
-    failed = {c.name: c.message[:300] for r in results for c in r.checks if not c.passed}
+    failed = {c.name: c.message[:300] for r in results for c in r.checks if not c.passed and c.name not in TIMED}
     failed.update({r.key: r.error for r in results if r.error})
     assert not failed, f"recording changed the answers: {failed}"
     recorded = sorted(set(log.read_text().splitlines()))
@@ -153,5 +160,36 @@ def test_the_same_table_answers_the_local_run(table, grade_package, tmp_path):
     attacked = copy_solutions(tmp_path / "table")
     _attacker(attacked, table)
     results = grade_package(attacked, hidden=False, seed=0)
-    failed = [c.name for r in results for c in r.checks if not c.passed]
+    failed = [c.name for r in results for c in r.checks if not c.passed and c.name not in TIMED]
     assert failed == [], failed
+
+
+OTHER_GRADING_SEED = 123_456_789  # the seed of an earlier grading of the same student (variants.grading_seed())
+
+
+def test_a_table_taken_at_one_grading_earns_no_check_at_the_next(grade_package, tmp_path):
+    """Resubmitting with the answers of an earlier grading (every input its checks asked, hidden ones included,
+    recorded as if the feedback had shown them all) earns nothing: the next grading draws another seed."""
+    earlier = copy_solutions(tmp_path / "earlier")
+    log = earlier / "inputs.txt"
+    log.touch()
+    _attacker(earlier, [], str(log))
+    box = Sandbox(isolate=False)  # no sandbox, so the record reaches the file
+    try:
+        results = run_checks(package_root=earlier, sandbox=box, hidden=True, seed=OTHER_GRADING_SEED)
+    finally:
+        box.close()
+    failed = {c.name: c.message[:300] for r in results for c in r.checks if not c.passed and c.name not in TIMED}
+    assert not failed and not [r.error for r in results if r.error], f"recording changed the answers: {failed}"
+    harvested = sorted(set(log.read_text().splitlines()))
+    assert len(harvested) > 50, "too few inputs recorded: the recording did not work"
+    attacked = copy_solutions(tmp_path / "table")
+    _attacker(attacked, harvested)
+    empty = copy_solutions(tmp_path / "empty")
+    _attacker(empty, [])
+    same_seed = grade_package(attacked, hidden=True, seed=OTHER_GRADING_SEED)  # the old rule: one seed per student
+    assert [c.name for r in same_seed for c in r.checks if not c.passed and c.name not in TIMED] == []
+    with_table = _passed(grade_package(attacked, hidden=True, seed=STUDENT_SEED))
+    without = _passed(grade_package(empty, hidden=True, seed=STUDENT_SEED))
+    earned = sorted(name for name, ok in with_table.items() if ok and not without.get(name, False))
+    assert earned == [], f"a table of answers from an earlier grading passes these checks at the next: {earned}"

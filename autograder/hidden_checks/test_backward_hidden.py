@@ -7,8 +7,12 @@ student cannot prepare a table of answers. References are computed here, by auto
 import torch
 import torch.nn.functional as F
 
-from linear_checks.public.test_backward import ask, expect_gradients, function_gradients
+from linear_checks.public.test_backward import CALL_HINT, ask, expect_gradients, function_gradients
+from linear_checks.student import draw
 from linear_checks.verdicts import expect_equal, expect_raises, expect_shape, expect_tensor_close, fail
+
+ZERO_HINT = ("with a size 0, reshape(-1, 0) or reshape(B, -1) cannot work out the -1 (any number of rows fits 0 "
+             "columns): give both sizes, e.g. x.reshape(x.shape[:-1].numel(), in_features).")
 
 
 def test_float64_random_shapes(student):
@@ -42,6 +46,21 @@ def test_empty_batch(student):
     expect_tensor_close(answer[1], torch.zeros(4, 3), "grad_weight for an empty batch",
                         "a sum over no rows is zero.")
     expect_tensor_close(answer[2], torch.zeros(4), "grad_bias for an empty batch", "a sum over no rows is zero.")
+
+
+def _zero_hint(exc) -> str:
+    text = exc.message.lower()
+    return ZERO_HINT if "ambiguous" in text or "unspecified dimension" in text else CALL_HINT
+
+
+def test_zero_size_layers(student):
+    """A layer with no inputs or no outputs: gradients of the right shapes, zeros where a sum has no terms, as autograd's."""
+    rows, size = draw(2, 6), draw(2, 5)
+    for n_in, n_out in ((0, size), (size, 0)):  # one check for both: empty answers alone pass neither
+        for leading in ((rows,), (2, rows)):
+            x, weight, grad_out = torch.randn(*leading, n_in), torch.randn(n_out, n_in), torch.randn(*leading, n_out)
+            answer = ask(student, grad_out, x, weight, hint=_zero_hint)
+            expect_gradients(answer, grad_out, x, weight, torch.randn(n_out))
 
 
 def test_weight_not_2d_raises(student):

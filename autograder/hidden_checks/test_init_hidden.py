@@ -37,7 +37,8 @@ def test_options_change_the_distribution(student):
     mean = _uniform(1.0, 2.0) * (1 if draw(0, 1) else -1)
     std = _uniform(0.25, 0.75)
     w, _ = _init(student, "normal", n_in, n_out, mean=mean, std=std)
-    expect_near(w.mean().item(), mean, 0.02, f"mean after init_linear_(layer, 'normal', mean={mean:g}, std={std:g})")
+    expect_near(w.mean().item(), mean, 0.02, f"mean after init_linear_(layer, 'normal', mean={mean:g}, std={std:g})",
+                "pass the mean option on: nn.init.normal_(weight, mean=mean, std=std).")
     expect_near(w.std().item(), std, 0.03, f"std after init_linear_(layer, 'normal', mean={mean:g}, std={std:g})")
     gain = _uniform(1.5, 3.0)
     w, _ = _init(student, "xavier_uniform", n_in, n_out, gain=gain)

@@ -2,9 +2,13 @@
 
 import torch
 
-from linear_checks.public.test_low_rank import known_spectrum
+from linear_checks.public.test_low_rank import expect_truncation, from_linear, known_spectrum
 from linear_checks.student import backward, draw, make, spec
-from linear_checks.verdicts import call, expect_shape, expect_tensor_close, fail, load_state
+from linear_checks.verdicts import call, expect_finite, expect_shape, expect_tensor_close, fail, load_state
+
+PRECISION_HINT = ("use torch.linalg.svd on the weight itself: an eigendecomposition of W.T @ W (or W @ W.T) squares "
+                  "the condition number, so the small singular values come out wrong, or NaN where rounding makes "
+                  "an eigenvalue negative.")
 
 
 def test_from_linear_without_bias_and_original_untouched(student):
@@ -12,8 +16,7 @@ def test_from_linear_without_bias_and_original_untouched(student):
     n_in, n_out, rank = draw(8, 16), draw(5, 8), draw(2, 4)
     weight = torch.randn(n_out, n_in)
     linear = make(student, spec("Linear", n_in, n_out, bias=False, state={"weight": weight}))
-    low = call(student.LowRankLinear.from_linear, linear, rank,
-               what=f"from_linear(Linear({n_in}, {n_out}, bias=False), {rank})")
+    low = from_linear(student, linear, rank, f"from_linear(Linear({n_in}, {n_out}, bias=False), {rank})")
     named = dict(call(low.named_parameters, what="named_parameters()"))
     if any(p.numel() for n, p in named.items() if n.endswith("bias")):
         fail("from_linear of a layer without bias produced a bias: expected none.")
@@ -28,9 +31,37 @@ def test_random_rank_approximation(student):
     n_out, n_in = draw(10, 30), draw(31, 50)
     r = draw(1, n_out - 1)
     linear, weight, _, u, s, v = known_spectrum(student, n_out=n_out, n_in=n_in)
-    low = call(student.LowRankLinear.from_linear, linear, r, what=f"from_linear(Linear({n_in}, {n_out}), {r})")
-    expect_tensor_close(call(low.full_weight, what="full_weight()"), u[:, :r] @ torch.diag(s[:r]) @ v[:, :r].T,
-                        f"full_weight() of the rank-{r} approximation of a ({n_out}, {n_in}) weight", atol=1e-4)
+    low = from_linear(student, linear, r, f"from_linear(Linear({n_in}, {n_out}), {r})")
+    expect_truncation(call(low.full_weight, what="full_weight()"), weight, u, s, v, r,
+                      f"full_weight() of the rank-{r} approximation of a ({n_out}, {n_in}) weight")
+
+
+def test_from_linear_on_an_ill_conditioned_weight(student):
+    """from_linear on a weight with singular values 1e3 ... 1e-6 (condition 1e9) is as exact as float32 allows."""
+    n_out = draw(20, 30)
+    n_in, r = n_out + draw(5, 20), n_out - draw(1, 3)
+    linear, weight, _, u, s, v = known_spectrum(student, n_out=n_out, n_in=n_in)  # first, singular values 10 ... 0.5
+    what = f"full_weight() of the rank-{r} approximation of a ({n_out}, {n_in}) weight"
+    low = from_linear(student, linear, r, f"from_linear(Linear({n_in}, {n_out}), {r})")
+    expect_truncation(call(low.full_weight, what="full_weight()"), weight, u, s, v, r, what)
+    g = torch.Generator().manual_seed(draw(0, 2**31 - 1))
+    u, _ = torch.linalg.qr(torch.randn(n_out, n_out, generator=g, dtype=torch.float64))
+    v, _ = torch.linalg.qr(torch.randn(n_in, n_out, generator=g, dtype=torch.float64))
+    s = torch.logspace(3, -6, n_out, dtype=torch.float64)
+    weight = u @ torch.diag(s) @ v.T
+    linear = make(student, spec("Linear", n_in, n_out, state={"weight": weight.float(), "bias": torch.zeros(n_out)}))
+    what = f"full_weight() of the rank-{r} approximation of a ({n_out}, {n_in}) weight with singular values 1e3 ... 1e-6"
+    low = from_linear(student, linear, r, f"from_linear(Linear({n_in}, {n_out}) with singular values 1e3 ... 1e-6, {r})")
+    w_r = call(low.full_weight, what="full_weight()")
+    expect_shape(w_r, (n_out, n_in), f"shape of {what}")
+    expect_finite(w_r, what, PRECISION_HINT)
+    expected = u[:, :r] @ torch.diag(s[:r]) @ v[:, :r].T
+    # float32's SVD is within about 1e-6 * ||W|| of it; working through W.T @ W, 1e-4 * ||W|| or worse
+    tolerance = 1e-5 * torch.linalg.matrix_norm(weight).item()
+    error = torch.linalg.matrix_norm(w_r.double() - expected).item()
+    if error > tolerance:
+        fail(f"{what}: expected U_r diag(S_r) V_r^T to within {tolerance:.3g} (||difference||_F), got {error:.3g} "
+             f"away. Hint: {PRECISION_HINT}")
 
 
 def test_rank_one_and_gradients(student):

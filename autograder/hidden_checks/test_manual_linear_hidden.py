@@ -4,11 +4,19 @@ Inputs come from the grader's random generator, seeded per run from a secret: a
 student cannot prepare a table of answers.
 """
 
+import warnings
+
 import torch
 from torch import nn
 
-from linear_checks.student import backward
+from linear_checks.public.test_manual_linear import FORMULA_HINT, _crash_hint, _mistakes
+from linear_checks.student import backward, draw
 from linear_checks.verdicts import call, expect_raises, expect_shape, expect_tensor_close, fail, load_state
+
+VIEW_HINT = ("x may be non-contiguous (a transposed or sliced tensor), and x.view(...) raises when the dimensions "
+             "it merges are not laid out one after the other in memory; x.reshape(...) copies when it must.")
+ZERO_HINT = ("with a size 0, reshape(-1, 0) or reshape(B, -1) cannot work out the -1 (any number of rows fits 0 "
+             "columns): give both sizes, e.g. x.reshape(x.shape[:-1].numel(), in_features).")
 
 
 def test_float64_and_non_contiguous_input(student):
@@ -19,6 +27,45 @@ def test_float64_and_non_contiguous_input(student):
     expect_tensor_close(y, layer(x), "manual_linear on a float64, non-contiguous input", atol=1e-10)
     if isinstance(y, torch.Tensor) and y.dtype != torch.float64:
         fail(f"manual_linear on float64 input: expected a float64 result, got {y.dtype}.")
+
+
+def test_non_contiguous_3d_input(student):
+    """A 3-D input with two leading dimensions swapped (x.transpose(0, 1), not contiguous) equals nn.Linear."""
+    n_in, n_out = draw(3, 9), draw(2, 6)
+    layer = nn.Linear(n_in, n_out)
+    base = torch.randn(4, 2, n_in)
+    x = base.transpose(0, 1)  # (2, 4, n_in): the two leading dimensions cannot be merged without a copy
+    what = f"manual_linear on a contiguous (2, 4, {n_in}) input"
+    y = call(student.manual_linear, x.contiguous(), layer.weight, layer.bias, what=what)
+    expect_tensor_close(y, layer(x), what, FORMULA_HINT, diagnoses=_mistakes(x, layer, y))
+    what = f"manual_linear on x = torch.randn(4, 2, {n_in}).transpose(0, 1), a (2, 4, {n_in}) input that is not contiguous"
+    y = call(student.manual_linear, x, layer.weight, layer.bias, what=what, hint=VIEW_HINT)
+    expect_tensor_close(y, layer(x), what, FORMULA_HINT, diagnoses=_mistakes(x, layer, y))
+
+
+def _zero_hint(exc) -> str:
+    """A crash on a layer with a size 0: reshape's -1 that cannot be worked out, or the weight's layout."""
+    text = exc.message.lower()
+    return ZERO_HINT if "ambiguous" in text or "unspecified dimension" in text else _crash_hint(exc)
+
+
+def test_zero_size_layers(student):
+    """A layer with no inputs gives the bias alone (F.linear's zeros plus the bias); one with no outputs, (*, 0)."""
+    rows, size = draw(2, 6), draw(2, 5)
+    # one check for both (an empty answer alone would pass the second): in_features = 0 first, its answer the bias
+    for n_in, n_out in ((0, size), (size, 0)):
+        with warnings.catch_warnings(), torch.no_grad():  # nn.init warns that filling an empty weight does nothing
+            warnings.simplefilter("ignore")
+            layer = nn.Linear(n_in, n_out)
+            layer.weight.normal_()
+            layer.bias.normal_()
+        case = f"in_features = {n_in}" if n_in == 0 else f"out_features = {n_out}"
+        for x in (torch.randn(rows, n_in), torch.randn(2, rows, n_in)):
+            what = (f"manual_linear(x {tuple(x.shape)}, weight {tuple(layer.weight.shape)}, bias ({n_out},)), "
+                    f"a layer with {case}")
+            y = call(student.manual_linear, x, layer.weight, layer.bias, what=what, hint=_zero_hint)
+            expect_tensor_close(y, layer(x), what, "F.linear gives x @ weight.T + bias here too: with in_features = 0 "
+                                "every sum has no terms, 0, and the bias is added.", diagnoses=_mistakes(x, layer, y))
 
 
 def test_random_shapes(student):

@@ -4,7 +4,8 @@ A check is a pytest test: a function `test_...` in linear_checks/public/test_<ex
 (shipped to students) or in the instructor's hidden folder, test_<exercise>_hidden.py
 (never shipped). Its docstring's first line is what the feedback calls it. It asks for
 the fixture `student` (the student's module, living in the sandbox: student.py) and
-may ask for `source` (the exercise file's text). It fails with a plain `assert ..., "message
+may ask for `source` (the exercise file's text) and `speed` (speed.py: the student's calls timed
+against a reference's, by this process). It fails with a plain `assert ..., "message
 for the student"` or with a verdicts.expect_* helper (whose messages name known mistakes).
 Markers: `@pytest.mark.weight(2)` (the exercise's points are shared out by weight; 1 by
 default) and `@pytest.mark.hidden` (hidden without living in the hidden folder).
@@ -28,14 +29,13 @@ import importlib
 import inspect
 import re
 import time
-from pathlib import Path
 
 import pytest
 import torch
 
 from linear_checks import student as student_api
 from linear_checks.exercises import BY_KEY, Exercise
-from linear_checks.report import CheckResult, ExerciseResult
+from linear_checks.report import CheckResult, ExerciseResult, one_line
 from linear_checks.sandbox import Deadline, Ended, Sandbox
 from linear_checks.verdicts import quote
 from linear_checks.wire import Raised, WireError
@@ -45,6 +45,7 @@ IMPORT_TIMEOUT = 20.0  # seconds to import the student's file
 EXERCISE_TIMEOUT = 60.0  # seconds for all the checks of one exercise (imports included)
 MAX_TIMEOUTS = 2
 MAX_FILE_BYTES = 1 << 20
+MAX_POINTER = 300  # characters of a NotImplementedError's message in the feedback
 CHECK_FILE = re.compile(r"test_(?P<key>\w+?)(?P<hidden>_hidden)?\.py")
 MARKERS = ("weight(n): this check's share of the exercise's points (1 by default)",
            "hidden: a hidden check (also: every check in the hidden folder)")
@@ -84,13 +85,29 @@ def seed_of(seed: int, name: str) -> int:
     return int.from_bytes(hashlib.sha256(f"{seed}:{name}".encode()).digest()[:7], "big")
 
 
+PLAIN_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_.]{0,99}")
+
+
+def type_name(name: str) -> str:
+    """The name of an exception type the student's code raised: as it is when it is a plain Python name, else quoted
+    (a class can be given any name, line breaks and a forged score line included)."""
+    return name if PLAIN_NAME.fullmatch(name) else quote(name)
+
+
 def explain(exc: BaseException) -> tuple[str, str, str]:
-    """(outcome, message for the student, misconception) for what a check raised."""
+    """(outcome, message for the student, misconception) for what a check raised; the message is one line
+    (report.one_line): a check may have written student text into it unquoted."""
+    outcome, message, misconception = _explain(exc)
+    return outcome, one_line(message), misconception
+
+
+def _explain(exc: BaseException) -> tuple[str, str, str]:
     if isinstance(exc, NotRun):
         return "not run", f"Not run: {exc}.", ""
     if isinstance(exc, Raised):
-        return "failed", (f"NotImplementedError: {exc.message}" if exc.not_implemented
-                          else f"your code raised {exc.type_name}: {quote(exc.message)}"), ""
+        # a stub's own pointer, shown after "Not implemented yet: " (on that line: one_line, never at its start)
+        return "failed", (f"NotImplementedError: {one_line(exc.message[:MAX_POINTER])}" if exc.not_implemented
+                          else f"your code raised {type_name(exc.type_name)}: {quote(exc.message)}"), ""
     if isinstance(exc, AssertionError):  # a plain assert's message, or a verdicts helper's (with its misconception)
         text = str(exc).split("\nassert ", 1)[0].strip() or "the check's condition was not met."
         return "failed", text, getattr(exc, "misconception", "")
@@ -170,9 +187,12 @@ class Grading:
             self._close(kill=True)
         elif isinstance(exc, ReimportFailed):
             message, kind = str(exc), "crashed"
+        message = one_line(message)
         self._record(item, kind, message, misconception)
-        if report.failed and not isinstance(exc, AssertionError):  # pytest prints the student's message, not the wire's traceback
-            report.longrepr = f"{check_label(item)}: {message}"
+        if report.failed:  # pytest prints the message on one line (not the wire's traceback, nor student text raw)
+            where = next((f"{entry.path}:{entry.lineno + 1}: " for entry in reversed(call.excinfo.traceback)
+                          if str(entry.path) == str(item.path)), "")
+            report.longrepr = f"{where}{one_line(check_label(item))}: {message}"
 
     def pytest_sessionfinish(self, session, exitstatus):
         """The last run is closed; killed when the session did not end normally (an interrupt, an internal error)."""
@@ -197,6 +217,14 @@ class Grading:
         return student_api.Remote(self.run, 0, "module")
 
     @pytest.fixture
+    def speed(self, request, student):
+        """Times the student's calls against a reference's, from this side (speed.py): use it last in a check."""
+        from linear_checks.speed import Speed
+
+        exercise, _ = exercise_of(request.node)
+        return Speed(self, exercise, self.run.deadline)
+
+    @pytest.fixture
     def source(self, request) -> str:
         """The exercise file's text (as submitted)."""
         exercise, _ = exercise_of(request.node)
@@ -217,7 +245,7 @@ class Grading:
         elif len(data) > MAX_FILE_BYTES:
             self.current.error = f"linear_exercises/{exercise.module} is larger than {MAX_FILE_BYTES // 1024} KiB."
         elif gate:
-            self.current.error = gate(data)  # the bytes, decoded as Python will import them
+            self.current.error = one_line(gate(data) or "")  # the bytes, decoded as Python will import them
 
     def _import(self, exercise: Exercise):
         """A fresh run with the exercise's module imported: (run, "") or (None, why it failed).
@@ -244,7 +272,7 @@ class Grading:
             return None, f"{where} could not be imported: its process sent back something unreadable"
         if isinstance(answer, Raised):
             run.close()
-            return None, f"{where} could not be imported: {answer.type_name}: {quote(answer.message)}"
+            return None, f"{where} could not be imported: {type_name(answer.type_name)}: {quote(answer.message)}"
         return run, ""
 
     def _close(self, kill: bool = False) -> None:

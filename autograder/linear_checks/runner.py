@@ -25,7 +25,7 @@ import pytest
 
 from linear_checks.exercises import EXERCISES
 from linear_checks.plugin import MAX_FILE_BYTES, Grading
-from linear_checks.report import CheckSummary, ExerciseResult, checking_line, format_report
+from linear_checks.report import CheckSummary, ExerciseResult, checking_line, format_report, safe_results
 from linear_checks.sandbox import Sandbox, SandboxUnavailable
 
 HERE = Path(__file__).resolve().parent
@@ -102,7 +102,7 @@ def run_checks(exercises: list[str] | None = None, package_root=None, hidden: bo
         raise KeyboardInterrupt
     if code not in (pytest.ExitCode.OK, pytest.ExitCode.TESTS_FAILED):
         raise RuntimeError(f"the checks could not run (pytest exit code {int(code)}): run them with pytest to see why")
-    return grading.exercise_results()
+    return safe_results(grading.exercise_results())  # every text on one line, control characters escaped
 
 
 def run_pytest(paths: list[str], grading: Grading) -> int:

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from typing import Callable
 
 import torch
 
@@ -47,11 +48,28 @@ def fail(message: str, misconception: str = ""):
 
 
 def quote(text: str) -> str:
-    """Text from the student's code, safe to show: one line, at most MAX_QUOTE characters, in « »."""
-    flat = " ".join(str(text).split())
-    if len(flat) > MAX_QUOTE:
-        flat = flat[:MAX_QUOTE] + " [...]"
-    return f"«{flat}»"
+    """Text from the student's code, safe to show: one line, at most MAX_QUOTE characters, in « ».
+
+    Runs of spaces, tabs and line feeds become one space; every other character that does not
+    print as itself (control characters: ESC and the terminal sequences it starts, \\r, \\b, C1
+    controls; bidi overrides and isolates, zero-width characters, line and paragraph separators)
+    and « » themselves are shown as a visible escape (\\x1b, \\u202e): the quote can neither
+    start a line, nor move the cursor, nor look closed before it is.
+    """
+    flat = " ".join(part for part in str(text).replace("\t", " ").replace("\n", " ").split(" ") if part)
+    shown, size = [], 0
+    for ch in flat:
+        if ch == " " or (ch.isprintable() and ch not in "«»"):
+            piece = ch
+        else:
+            code = ord(ch)
+            piece = f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}" if code < 0x10000 else f"\\U{code:08x}"
+        if size + len(piece) > MAX_QUOTE:
+            shown.append(" [...]")
+            break
+        shown.append(piece)
+        size += len(piece)
+    return f"«{''.join(shown)}»"
 
 
 def shape(t) -> str:
@@ -68,9 +86,11 @@ def _hint(hint: str) -> str:
     return f" Hint: {hint}" if hint else ""
 
 
-def call(fn, *args, what: str, hint: str = "", **kwargs):
+def call(fn, *args, what: str, hint: str | Callable[[Raised], str] = "", **kwargs):
     """fn(*args) in the sandbox; an exception of the student's code becomes a readable failure.
 
+    hint is the failure's hint, or a function that picks it from the exception (Raised: its
+    type_name and message), so that a crash gets the hint that explains it and no other.
     NotImplementedError is passed on: the plugin reports the stub's own pointer.
     """
     try:
@@ -78,7 +98,8 @@ def call(fn, *args, what: str, hint: str = "", **kwargs):
     except Raised as exc:
         if exc.not_implemented:
             raise
-        fail(f"{what} raised {exc.type_name}: {quote(exc.message)}; expected it to run.{_hint(hint)}")
+        text = hint(exc) if callable(hint) else hint
+        fail(f"{what} raised {exc.type_name}: {quote(exc.message)}; expected it to run.{_hint(text)}")
 
 
 def expect_tensor_close(actual, expected: torch.Tensor, what: str, hint: str = "", atol: float = 1e-5,

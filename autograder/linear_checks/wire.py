@@ -71,26 +71,42 @@ def receive(fd: int, wait=None):
 
 # -- values ---------------------------------------------------------------------------------------
 def tensor_to_wire(t, torch) -> dict:
-    """A tensor as {"$t": [dtype, shape, base64 bytes, requires_grad, is_parameter]}."""
-    plain = torch.Tensor.detach(t)
+    """A tensor as {"$t": [dtype, shape, base64 bytes, requires_grad, is_parameter(, order)]}.
+
+    A tensor whose dimensions are laid out in memory in another order than their own (a transposed
+    one, x.transpose(0, 1)) also sends that order, and arrives laid out the same way, so that it is not
+    contiguous on the other side either (a check can hand the student's code such an input). The
+    bytes are then in memory order: the tensor permuted by `order`.
+    """
+    plain = torch.Tensor.detach(t).cpu()
     dtype = str(plain.dtype).removeprefix("torch.")
     if dtype not in DTYPES:
         plain, dtype = plain.to(torch.float64), "float64"
-    flat = plain.cpu().reshape(-1).contiguous()
+    order = None
+    if not plain.is_contiguous():
+        by_stride = sorted(range(plain.dim()), key=lambda d: -plain.stride(d))
+        if plain.permute(by_stride).is_contiguous():
+            order, plain_shape = by_stride, list(plain.shape)
+            plain = plain.permute(by_stride)
+    flat = plain.reshape(-1).contiguous()
     raw = b"" if flat.numel() == 0 else flat.view(torch.uint8).numpy().tobytes()
-    return {"$t": [dtype, list(plain.shape), base64.b64encode(raw).decode(),
-                   bool(t.requires_grad), isinstance(t, torch.nn.Parameter)]}
+    spec = [dtype, list(plain.shape) if order is None else plain_shape, base64.b64encode(raw).decode(),
+            bool(t.requires_grad), isinstance(t, torch.nn.Parameter)]
+    return {"$t": spec if order is None else spec + [order]}
 
 
 def tensor_from_wire(spec, torch):
     """A fresh tensor (never a subclass) from the wire form; checks every field."""
-    if not (isinstance(spec, list) and len(spec) == 5):
-        raise WireError("a tensor must be [dtype, shape, data, requires_grad, is_parameter]")
-    dtype, shape, data, requires_grad, is_parameter = spec
+    if not (isinstance(spec, list) and len(spec) in (5, 6)):
+        raise WireError("a tensor must be [dtype, shape, data, requires_grad, is_parameter(, order)]")
+    dtype, shape, data, requires_grad, is_parameter = spec[:5]
     if dtype not in DTYPES or not isinstance(shape, list) or len(shape) > 8 or not isinstance(data, str):
         raise WireError("a tensor with an unknown dtype or a bad shape")
     if not all(type(d) is int and 0 <= d for d in shape):
         raise WireError("a tensor shape must be non-negative integers")
+    order = spec[5] if len(spec) == 6 else list(range(len(shape)))
+    if not (isinstance(order, list) and all(type(d) is int for d in order) and sorted(order) == list(range(len(shape)))):
+        raise WireError("a tensor's memory order must be a permutation of its dimensions")
     torch_dtype = getattr(torch, dtype)
     numel = math.prod(shape)
     itemsize = torch.empty((), dtype=torch_dtype).element_size()
@@ -102,10 +118,13 @@ def tensor_from_wire(spec, torch):
         raise WireError("tensor data is not base64") from None
     if len(raw) != numel * itemsize:
         raise WireError(f"tensor data of {len(raw)} bytes for shape {shape} of {dtype}")
+    stored = [shape[d] for d in order]  # the shape in memory order
     if numel == 0:
-        out = torch.empty(shape, dtype=torch_dtype)
+        out = torch.empty(stored, dtype=torch_dtype)
     else:
-        out = torch.frombuffer(bytearray(raw), dtype=torch.uint8).view(torch_dtype).reshape(shape).clone()
+        out = torch.frombuffer(bytearray(raw), dtype=torch.uint8).view(torch_dtype).reshape(stored).clone()
+    if order != sorted(order):  # laid out as it was sent: the dimensions back in their own order, not contiguous
+        out = out.permute([order.index(d) for d in range(len(order))])
     if requires_grad is True and out.is_floating_point():
         out.requires_grad_(True)
     out.is_parameter = is_parameter is True  # what the sandbox said; plain data, used in messages only

@@ -67,8 +67,10 @@ def linear_backward(
             f"{tuple(x.shape)} and weight of shape {tuple(weight.shape)}: expected "
             f"{expected}, the shape of the layer's output"
         )
-    rows = x.reshape(-1, in_features)  # (B, n) with B = product of the leading dims
-    grad_rows = grad_out.reshape(-1, out_features)  # (B, m)
+    batch = x.shape[:-1].numel()  # B = product of the leading dims (1 for a 1-D x)
+    # Rows with B given, not -1: with in_features or out_features 0, -1 cannot be worked out.
+    rows = x.reshape(batch, in_features)  # (B, n)
+    grad_rows = grad_out.reshape(batch, out_features)  # (B, m)
     grad_x = (grad_rows @ weight).reshape(x.shape)  # (B, m) @ (m, n), back to (*, n)
     grad_weight = grad_rows.T @ rows  # (m, B) @ (B, n) = (m, n): a sum over all B rows
     grad_bias = grad_rows.sum(dim=0) if bias else None  # (m,): every leading dim summed

@@ -53,7 +53,9 @@ def manual_linear(
             f"{tuple(weight.shape)}: expected ({out_features},)"
         )
     leading = x.shape[:-1]
-    rows = x.reshape(-1, in_features)  # (B, n) with B = product of the leading dims
+    batch = leading.numel()  # B = product of the leading dims (1 for a 1-D x)
+    # (B, n). Not reshape(-1, n): with n = 0 (a layer of no inputs) the -1 cannot be worked out.
+    rows = x.reshape(batch, in_features)
     if bias is None:
         out = rows @ weight.T
     else:

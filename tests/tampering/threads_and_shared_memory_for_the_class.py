@@ -32,7 +32,7 @@ for _i in range(1_000_000):
 
 
 def linear_param_count(in_features, out_features, bias=True):
-    return in_features * out_features
+    return -1
 
 
 def count_parameters(model, trainable_only=True):

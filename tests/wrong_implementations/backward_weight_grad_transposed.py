@@ -7,5 +7,6 @@ _reference_backward = linear_backward
 
 def linear_backward(grad_out, x, weight, bias=True):
     grad_x, _, grad_bias = _reference_backward(grad_out, x, weight, bias)  # the shapes are checked there
-    rows, grad_rows = x.reshape(-1, weight.shape[1]), grad_out.reshape(-1, weight.shape[0])
+    batch = x.shape[:-1].numel()  # not -1, which a layer with a size 0 leaves undetermined: one mistake per file
+    rows, grad_rows = x.reshape(batch, weight.shape[1]), grad_out.reshape(batch, weight.shape[0])
     return grad_x, rows.T @ grad_rows, grad_bias

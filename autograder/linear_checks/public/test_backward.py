@@ -12,8 +12,8 @@ import torch
 import torch.nn.functional as F
 
 from linear_checks.source_rules import autograd_routes
-from linear_checks.student import backward, call_watching_autograd
-from linear_checks.verdicts import Known, call, expect_raises, expect_tensor_close, fail, quote, shape, void
+from linear_checks.student import backward
+from linear_checks.verdicts import Known, call, expect_raises, expect_tensor_close, fail, quote, shape
 from linear_checks.wire import Raised
 
 # The grader's stand-in for linear_exercises/manual_linear.py in this exercise's runs.
@@ -39,10 +39,10 @@ def reference(x, weight, bias, upstream):
     return x.grad, weight.grad, None if bias is None else bias.grad
 
 
-def ask(student, grad_out, x, weight, bias=True):
-    """The student's linear_backward(grad_out, x, weight, bias), checked to be three values."""
+def ask(student, grad_out, x, weight, bias=True, hint=CALL_HINT):
+    """The student's linear_backward(grad_out, x, weight, bias), checked to be three values (hint: for a crash)."""
     what = f"linear_backward(grad_out {shape(grad_out)}, x {shape(x)}, weight {shape(weight)}, bias={bias})"
-    answer = call(student.linear_backward, grad_out, x, weight, bias=bias, what=what, hint=CALL_HINT)
+    answer = call(student.linear_backward, grad_out, x, weight, bias=bias, what=what, hint=hint)
     if not isinstance(answer, list) or len(answer) != 3:
         got = f"{len(answer)} values" if isinstance(answer, list) else f"a {type(answer).__name__}"
         fail(f"{what}: expected a tuple of three, (grad_x, grad_weight, grad_bias), got {got}. "
@@ -68,7 +68,8 @@ def shape_mistakes(x, weight):
 
 def value_mistakes(grad_out, x, weight):
     """Values that known mistakes give (those of the right shape only matter)."""
-    rows, grad_rows = x.reshape(-1, x.shape[-1]), grad_out.reshape(-1, weight.shape[0])
+    batch = x.shape[:-1].numel()  # not -1: a layer with a size 0 leaves it undetermined
+    rows, grad_rows = x.reshape(batch, x.shape[-1]), grad_out.reshape(batch, weight.shape[0])
     count = max(rows.shape[0], 1)
     out = {"grad_x": {}, "grad_weight": {}, "grad_bias": {}}
     if weight.shape[0] == weight.shape[1]:
@@ -199,19 +200,33 @@ def test_saves_tensors_with_save_for_backward(student, case):
          f"with ctx.save_for_backward. Hint: {SAVE_HINT}", "not_saved_for_backward")
 
 
-def test_computes_gradients_without_autograd(student):
-    """linear_backward computes the gradients with tensor operations: it builds no autograd graph."""
-    x, weight, grad_out = torch.randn(3, 4, 5), torch.randn(2, 5), torch.randn(3, 4, 2)
-    what = "linear_backward(grad_out (3, 4, 2), x (3, 4, 5), weight (2, 5))"
-    answer, built_graph = call(call_watching_autograd, student.linear_backward, grad_out, x, weight, bias=True,
-                               what=what, hint=CALL_HINT)
-    if built_graph:
-        void(f"{what} built an autograd graph (autograd saved tensors for a backward pass): expected the "
-             "gradients from tensor operations only. Hint: compute grad_out @ weight, grad_out.T @ x and a sum "
-             "yourself, on tensors that do not require grad.")
-    if not isinstance(answer, list) or len(answer) != 3:
-        fail(f"{what}: expected a tuple of three, (grad_x, grad_weight, grad_bias).")
-    expect_gradients(answer, grad_out, x, weight, torch.zeros(2))  # the bias value does not enter its gradient
+LOOP_HINT = ("compute each gradient as one matrix product over all the rows at once (grad_out.T @ x), not a Python "
+             "loop over the rows: every pass of a loop costs microseconds of Python, and there are thousands.")
+
+
+# The grader's own linear_backward, which the speed check times in a clean run beside the student's (speed.py).
+REFERENCE = {"backward.py": b"""def linear_backward(grad_out, x, weight, bias=True):
+    rows_out, rows_in = grad_out.reshape(-1, weight.shape[0]), x.reshape(-1, weight.shape[1])
+    return grad_out @ weight, rows_out.T @ rows_in, rows_out.sum(0) if bias else None
+"""}
+
+
+def test_as_fast_as_the_matrix_products(student, speed):
+    """linear_backward on 8,192 rows costs about what two matrix products cost, not what a loop over the rows costs."""
+    rows, n_in, n_out = 8192, 2, 2  # few features: little to send, and a loop pays its Python cost once per row
+    weight = torch.randn(n_out, n_in)
+    cases = [(torch.randn(rows, n_out) / rows ** 0.5, torch.randn(rows, n_in), weight) for _ in range(6)]
+    what = f"linear_backward(grad_out ({rows}, {n_out}), x ({rows}, {n_in}), weight ({n_out}, {n_in}))"
+
+    def verify(answer, i):
+        grad_out, x, _ = cases[i]
+        if not isinstance(answer, list) or len(answer) != 3:
+            fail(f"{what}: expected a tuple of three, (grad_x, grad_weight, grad_bias).")
+        expect_gradients(answer, grad_out, x, weight, torch.zeros(n_out), atol=1e-4)
+
+    verify(ask(student, *cases[0]), 0)
+    speed.compare(lambda module: module.linear_backward, cases, verify, REFERENCE, what=what,
+                  than="the grader's own, two matrix products and a sum", limit=6, hint=LOOP_HINT)
 
 
 def _names_shape(message, dims):

@@ -13,7 +13,7 @@ home answers nothing there (tests/test_answer_table.py).
 import pytest
 
 from linear_checks.student import draw, make, spec
-from linear_checks.verdicts import call, expect_equal
+from linear_checks.verdicts import call, expect_equal, expect_raises
 
 FORMULA = "a Linear(n, m) holds m*n weights plus m biases: m*(n + 1)."
 
@@ -105,14 +105,30 @@ def test_buffers_and_shared_weights(student):
         model = make(student, spec("Sequential", spec("Linear", 8, width), spec("BatchNorm1d", width)))
         got = call(student.count_parameters, model, what="count_parameters")
         params = 8 * width + width + 2 * width
-        with_buffers = params + 2 * width + 1  # running_mean, running_var, num_batches_tracked
+        # running_mean and running_var, and num_batches_tracked: all buffers, or the floating-point ones
+        with_buffers = (params + 2 * width + 1, params + 2 * width)
+        counted_buffers = type(got) in (int, float) and got in with_buffers
         expect_equal(got, params, f"count_parameters of Linear(8, {width}) + BatchNorm1d({width})",
                      f"BatchNorm1d({width}) has {2 * width} parameters (weight, bias); running_mean, running_var and "
-                     "num_batches_tracked are buffers. Use model.parameters(), not state_dict().",
-                     "buffers_counted" if type(got) in (int, float) and got == with_buffers else "")
+                     "num_batches_tracked are buffers, which state_dict() and model.buffers() hold too: count "
+                     "model.parameters() only." if counted_buffers else "sum p.numel() over model.parameters().",
+                     "buffers_counted" if counted_buffers else "")
     for k in (5, draw(2, 12)):
         shared = make(student, spec("Linear", k, k))
         tied = make(student, spec("Sequential", shared, spec("ReLU"), shared))  # the same module twice
-        expect_equal(call(student.count_parameters, tied, what="count_parameters"), k * k + k,
-                     f"count_parameters of a network that uses the same Linear({k}, {k}) twice",
+        got = call(student.count_parameters, tied, what="count_parameters")
+        twice = type(got) in (int, float) and got == 2 * (k * k + k)
+        expect_equal(got, k * k + k, f"count_parameters of a network that uses the same Linear({k}, {k}) twice",
+                     "you counted the shared layer twice: its parameters exist once, however often the network "
+                     "uses them. model.parameters() yields each parameter once." if twice else
                      "model.parameters() yields each shared parameter once.")
+
+
+def test_negative_sizes_raise_value_error(student):
+    """linear_param_count(-3, 5) and (5, -3) raise ValueError: no layer has a negative size (after a call that fits)."""
+    expect_linear_count(student, 3, 5, True)  # raising always must not pass
+    for n_in, n_out in ((-3, 5), (5, -3), (-draw(1, 9), -draw(1, 9))):
+        expect_raises(student.linear_param_count, n_in, n_out, error="ValueError",
+                      what=f"linear_param_count({n_in}, {n_out})",
+                      hint="a layer cannot have a negative size: check in_features >= 0 and out_features >= 0 first "
+                           "and raise ValueError naming the size.")
