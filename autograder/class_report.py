@@ -5,7 +5,7 @@ verdict, the misconception it recognised, its outcome, the grading notes), so it
 no student code and runs none. The page stands alone: plots are PNGs inside it, there
 is no script and nothing is fetched, so it opens offline in any browser and can be
 mailed. Everything that came from a submission (ids, file names in notes, messages) is
-HTML-escaped.
+HTML-escaped, with control and invisible characters shown as escapes (_esc).
 
 Sections, in this order (each an element with this id): scores, checks,
 misconceptions, timeouts, notes, similarity. Rows that a test or a reader may want to
@@ -37,7 +37,10 @@ nav a { margin-right: 1em; } .warn { background: #fff4e0; padding: .5em .8em; bo
 
 
 def _esc(value) -> str:
-    return html.escape(str(value), quote=True)
+    """HTML-escaped, and every character that does not print as itself (control characters, terminal escape
+    sequences, bidi overrides, zero-width characters) shown as a visible escape (\\x1b, \\u202e)."""
+    return html.escape("".join(ch if ch == " " or ch.isprintable() else ascii(ch)[1:-1] for ch in str(value)),
+                       quote=True)
 
 
 def _png(fig) -> str:
@@ -259,7 +262,8 @@ def render(records: list[dict], *, assignment: str, exercises: list[dict], notes
            misconceptions: dict[str, dict], similarity_html: str = "",
            reference_share: dict[str, float] | None = None, generated_at: str = "") -> str:
     """The page. records: results/<student>.json contents; exercises: [{key, label, points}];
-    misconceptions: key -> {title, exercise, pointer}; similarity_html: similarity.pairs_html()'s fragment."""
+    misconceptions: key -> {title, exercise, pointer}; similarity_html: similarity.pairs_html()'s fragment (and
+    similarity.strings_html()'s: who runs code from strings)."""
     records = sorted(records, key=lambda r: str(r.get("student", "")))
     failed = sum(not r.get("success", True) for r in records)
     sections = [

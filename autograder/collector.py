@@ -3,7 +3,21 @@
     python autograder/course.py collect --zip FOLDER   # calls collect_download() below
 
 Each entry of FOLDER is one submission, named `<student_id>[_anything][.zip]`. The student
-id is the part of the NAME before the first `_`; nothing inside the archive can choose it.
+id is the part of the NAME before the first `_`, in Unicode's composed form (NFC: an
+archive made on macOS spells `Zoë` with a separate accent); nothing inside the archive
+can choose it.
+
+Ids (student_id, id_problem): any id an LMS gives is taken, letters and digits of every
+script included (`Zoë`, `Ｚｏｅ`, `Łukasz`, `小林`), with `.`, `@`, `-` and `+`
+after the first character; an entry whose name gives no such id is refused with a problem
+line that says why (a path separator, a control or invisible character, a blank, `.`,
+`..`, another sign), never skipped silently. Ids that differ only in letter case or Unicode
+form (`Casey` and `casey`; `Zoë` and `Ｚｏë`: the same after casefold() and NFKC) are
+refused together, each with a problem line naming the others, and none of them is
+collected: an LMS that matches ids without case (or a person reading the export) would
+take them for one student, and only the instructor can tell whether they are one student
+who handed in twice or two students (rename the entries to the ids the LMS holds and
+collect again). The same holds against ids already in submitted/ from an earlier download.
 From each submission only the graded files are taken (the notebook and the exercise
 files), found at the top or below one wrapping folder, and written to
 submitted/<id>/<assignment>/. What happened is kept as plain-text notes per student in
@@ -44,6 +58,7 @@ import re
 import shutil
 import stat
 import struct
+import unicodedata
 import zipfile
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
@@ -57,7 +72,8 @@ MAX_ENTRIES = 2000  # files and folders in one submission
 MAX_ZIP_DIRECTORY_BYTES = 4 * MIB  # the zip's list of entries (parsed into memory)
 NESTED_ARCHIVES = (".zip", ".tar", ".gz", ".tgz", ".bz2", ".xz", ".7z", ".rar", ".whl", ".jar")
 QUIET = {"__pycache__", ".ipynb_checkpoints", "__MACOSX", ".DS_Store", "Thumbs.db"}  # never mentioned
-STUDENT_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9.@-]*")
+MAX_ID = 100  # characters of a student id
+ID_SIGNS = ".@-+"  # besides letters, marks and digits, after the first character
 NOTES_FILE = "collect_notes.json"
 
 
@@ -90,11 +106,64 @@ def clean(text: str, limit: int = 200) -> str:
     return text if len(text) <= limit else text[: limit - 3] + "..."
 
 
+def visible(text) -> str:
+    """text on one line, every character that does not print as itself shown as an escape (\\x1b, \\u202e)."""
+    return "".join(ch if ch == " " or ch.isprintable() else ascii(ch)[1:-1] for ch in str(text))
+
+
+def _id_char(ch: str) -> bool:
+    return unicodedata.category(ch)[0] in "LMN" or ch in ID_SIGNS
+
+
+def id_problem(sid: str) -> str | None:
+    """Why sid cannot be a student id (a folder name, a gradebook and LMS key, a word in a shell command), or None.
+
+    Accepted: 1 to MAX_ID letters, marks and digits of any script, and . @ - + after the first
+    character, which is a letter or a digit (so never '.', '..', a hidden file, or a spreadsheet formula).
+    """
+    if not sid:
+        return "it is empty"
+    if len(sid) > MAX_ID:
+        return f"it is longer than {MAX_ID} characters"
+    if sid in (".", ".."):
+        return f"{sid!r} is not a folder name"
+    if "/" in sid or "\\" in sid:
+        return "it holds a path separator"
+    if any(ch.isspace() for ch in sid):
+        return "it holds a blank"
+    if any(not ch.isprintable() for ch in sid):
+        return "it holds a control or invisible character"
+    odd = sorted({ch for ch in sid if not _id_char(ch)})
+    if odd:
+        return f"it holds {' '.join(odd)} (an id holds letters, digits and {' '.join(ID_SIGNS)})"
+    if unicodedata.category(sid[0])[0] not in "LN":
+        return "it must start with a letter or a digit"
+    return None
+
+
 def student_id(name: str) -> str | None:
-    """`alice_attempt2.zip` -> `alice`; None when the name gives no valid id."""
+    """`alice_attempt2.zip` -> `alice` (in NFC); None when the name gives no valid id (id_problem says why)."""
     stem = name[:-4] if name.lower().endswith(".zip") else name
-    sid = stem.split("_", 1)[0]
-    return sid if len(sid) <= 100 and STUDENT_ID.fullmatch(sid) else None
+    sid = unicodedata.normalize("NFC", stem.split("_", 1)[0])
+    return sid if id_problem(sid) is None else None
+
+
+def _id_problem_of(name: str) -> str:
+    stem = name[:-4] if name.lower().endswith(".zip") else name
+    return id_problem(unicodedata.normalize("NFC", stem.split("_", 1)[0])) or "?"
+
+
+def same_student_key(sid: str) -> str:
+    """What two ids share when they differ only in letter case or Unicode form (NFKC of the casefolded NFKC)."""
+    return unicodedata.normalize("NFKC", unicodedata.normalize("NFKC", sid).casefold())
+
+
+def colliding(ids) -> list[list[str]]:
+    """Groups (sorted) of two or more distinct ids that are the same once case and Unicode forms are ignored."""
+    groups: dict[str, set[str]] = {}
+    for sid in ids:
+        groups.setdefault(same_student_key(sid), set()).add(sid)
+    return sorted(sorted(g) for g in groups.values() if len(g) > 1)
 
 
 def unsafe_name(name: str) -> str | None:
@@ -369,13 +438,25 @@ def collect_download(download: Path, submitted: Path, notes_file: Path, assignme
         st = os.lstat(item)
         sid = student_id(item.name)
         if sid is None:
-            problems.append(f"skipped {ascii(item.name)}: the name does not start with a valid student id")
+            problems.append(f"skipped {ascii(item.name)}: the name does not start with a valid student id "
+                            f"({_id_problem_of(item.name)})")
         elif stat.S_ISLNK(st.st_mode):
             problems.append(f"skipped {ascii(item.name)}: a link (links are never followed)")
         elif not (stat.S_ISDIR(st.st_mode) or (stat.S_ISREG(st.st_mode) and item.name.lower().endswith(".zip"))):
             problems.append(f"skipped {ascii(item.name)}: neither a .zip file nor a folder")
         else:
             by_student.setdefault(sid, []).append((st.st_mtime, item.name, item))
+    earlier = [p.name for p in Path(submitted).iterdir() if p.is_dir()] if Path(submitted).is_dir() else []
+    for group in colliding([*by_student, *earlier]):
+        new = [sid for sid in group if sid in by_student]
+        if not new:
+            continue  # an earlier download's problem, said then (autograde says it again)
+        for sid in new:
+            others = ", ".join(s + ("" if s in by_student else " (collected earlier)") for s in group if s != sid)
+            names = ", ".join(ascii(name)[1:-1] for _, name, _ in sorted(by_student.pop(sid)))
+            problems.append(f"refused {sid} ({names}): the same id as {others} once letter case and Unicode forms "
+                            "are ignored; not collected. Rename the entries to the exact ids your LMS holds "
+                            "(or merge them by hand) and collect again")
     all_notes: dict[str, list[str]] = {}
     written = []
     for sid, entries in sorted(by_student.items()):

@@ -40,6 +40,7 @@ import subprocess
 import sys
 import tempfile
 import time
+import unicodedata
 from pathlib import Path
 
 COURSE = Path(__file__).resolve().parent
@@ -610,11 +611,15 @@ def autograde(students: list[str] | None, jobs: int, isolate: bool = True, force
     written here, once per student, whichever worker (or retry) produced them. A task
     that fails for good gives the student a 0 row with the reason.
 
-    Only new or changed submissions are graded: a submission whose staged files and
-    checks have the fingerprint recorded in graded.json when it was last graded (and
-    which is still in the gradebook) keeps its grade; force=True (--force) regrades all.
-    isolate=False (--no-sandbox) runs the students' code without bubblewrap; every
-    feedback file then says so.
+    Only new or changed submissions are graded: a submission whose staged files, grading
+    code and mode (grader_fingerprint(): the checks, the hidden checks, the grading task,
+    nbgrader's plugins and configuration, in the sandbox or not) have the fingerprint
+    recorded in graded.json when it was last graded (and which is still in the gradebook)
+    keeps its grade and its seed; force=True (--force) regrades all. Every submission graded
+    gets a fresh seed for its checks' inputs (variants.py). isolate=False (--no-sandbox)
+    runs the students' code without bubblewrap; every feedback file then says so, and the
+    next autograde in the sandbox grades it again. Ids that are no student id, or that
+    collide once case is ignored, are named and not graded (_gradable).
     """
     if isolate and not scheduler and not shutil.which("bwrap"):
         raise SystemExit("autograde: bubblewrap (bwrap) is not installed, and student code is never run without a "
@@ -622,20 +627,15 @@ def autograde(students: list[str] | None, jobs: int, isolate: bool = True, force
                          "(make autograde NO_SANDBOX=1) to grade without one; the feedback will say so.")
     if not GRADEBOOK.exists() or not RELEASE.is_dir() or release_problems(RELEASE):
         release()
-    students = students or submitted_students()
-    odd = [s for s in students if len(s) > 100 or not collector.STUDENT_ID.fullmatch(s)]
-    for student in odd:
-        say(f"autograde: {student!r} is not a student id (letters, digits, '.', '@' and '-'): not graded")
-    students = [s for s in students if s not in odd]
+    students = _gradable(students or submitted_students())
     if not students:
         say("autograde: no submissions in autograder/submitted/ (run collect first)")
         return []
     shutil.rmtree(WORK, ignore_errors=True)
     WORK.mkdir()
     start = time.perf_counter()
-    secret = variants.course_secret(SECRET)
-    seeds = {student: variants.student_seed(secret, ASSIGNMENT, student) for student in students}
-    fingerprints = {student: fingerprint(stage(student), seeds[student]) for student in students}
+    grader = grader_fingerprint(isolate)
+    fingerprints = {student: fingerprint(stage(student), grader) for student in students}
     say(f"autograde: {len(students)} submission(s) staged in {time.perf_counter() - start:.1f} s")
     unchanged = [] if force else _unchanged(fingerprints)
     if unchanged:
@@ -644,6 +644,8 @@ def autograde(students: list[str] | None, jobs: int, isolate: bool = True, force
         students = [s for s in students if s not in unchanged]
         if not students:
             return []
+    # New inputs at every grading, stored with the grade (variants.py): earlier feedback answers nothing now.
+    seeds = {student: variants.grading_seed() for student in students}
     start = time.perf_counter()
     results: list[dict] = []  # filled as results come back
     try:
@@ -654,13 +656,38 @@ def autograde(students: list[str] | None, jobs: int, isolate: bool = True, force
             workers = len(client.nthreads())
     finally:  # also on Ctrl-C: what was graded so far is recorded
         _record_graded({r["student"]: fingerprints[r["student"]] for r in results if r["success"]}, seeds,
-                       failed=[r["student"] for r in results if not r["success"]])
+                       failed=[r["student"] for r in results if not r["success"]], isolate=isolate)
     failed = [r for r in results if not r["success"]]
     say(f"autograde: {len(results) - len(failed)} of {len(students)} submission(s) graded in "
         f"{time.perf_counter() - start:.1f} s on {workers} worker(s); grades in {GRADEBOOK.relative_to(REPO)}")
     for r in failed:
-        say(f"  {r['student']}: grading failed: {r['error'].strip().splitlines()[-1] if r['error'].strip() else '?'}")
+        why = r['error'].strip().splitlines()[-1] if r['error'].strip() else '?'
+        say(f"  {r['student']}: grading failed: {collector.visible(why)[:300]}")
     return results
+
+
+def _gradable(students: list[str]) -> list[str]:
+    """The students that can be graded; the others are named, with the reason, and left out.
+
+    Refused: a folder name that is no student id (collector.id_problem), and ids that are the same
+    once letter case and Unicode forms are ignored (Casey and casey): none of them is graded (which of
+    them is whose only the instructor can tell; an LMS that matches ids without case would give both
+    grades to one student). collect --zip refuses such ids already; this catches the exchange route
+    and folders put in submitted/ by hand.
+    """
+    ok = []
+    for student in students:
+        why = collector.id_problem(student)
+        if why:
+            say(f"autograde: {ascii(student)} is not a student id ({why}): not graded")
+        else:
+            ok.append(student)
+    clashing = set()
+    for group in collector.colliding(ok):
+        say(f"autograde: {', '.join(group)} are the same id once letter case and Unicode forms are ignored: "
+            "none of them is graded (rename or merge their folders in autograder/submitted/ first)")
+        clashing.update(group)
+    return [s for s in ok if s not in clashing]
 
 
 TASK_RETRIES = 2  # a task that raises is run again (up to twice); a task whose worker died is
@@ -850,7 +877,7 @@ def _write_failure(gb, student: str, seed: int, error: str) -> None:
         for grade in nb.grades:
             grade.auto_score, grade.needs_manual_grade = 0, False
     gb.db.commit()
-    reason = (error.strip().splitlines() or ["?"])[-1]
+    reason = collector.visible((error.strip().splitlines() or ["?"])[-1])[:500]  # one line, controls as escapes
     page = (f"<!DOCTYPE html><html><head><meta charset='utf-8'><title>{ASSIGNMENT}</title></head><body>"
             f"<h1>{ASSIGNMENT}: not graded</h1><p>Your submission could not be graded, so it has 0 points "
             f"for now. The reason: {html.escape(reason)}</p><p>Your instructor has been told.</p></body></html>")
@@ -886,22 +913,40 @@ def _replace_outputs(student: str, files: dict[str, bytes]) -> None:
         path.write_bytes(data)
 
 
-def fingerprint(staged: Path, seed: int = 0) -> str:
-    """sha256 of what grading reads: the staged submission's files, the seed of its hidden check inputs, and the
-    course's checks and notebook."""
+GRADED_BY = (CHECKS, HIDDEN_CHECKS, GRADING_TASK, COURSE / "nbgrader_plugins.py", COURSE / "nbgrader_config.py",
+             SOURCE / NOTEBOOK)  # the grading code and what it runs: a change to any of them regrades everyone
+
+
+def _digest_files(digest, root: Path) -> None:
+    files = sorted(p for p in ([root] if root.is_file() else root.rglob("*"))
+                   if p.is_file() and "__pycache__" not in p.parts and p.suffix != ".pyc")
+    for path in files:
+        data = path.read_bytes()
+        if path.suffix == ".ipynb":  # cell ids may be drawn afresh each time a notebook is staged
+            data = re.sub(rb'"id": "[^"]*",?', b"", data)
+        digest.update(f"{path.relative_to(root.parent)}\0{len(data)}\0".encode())
+        digest.update(data)
+
+
+def grader_fingerprint(isolate: bool) -> str:
+    """sha256 of how a grade is made: the grading code (the linear_checks package, the hidden checks, the grading
+    task, nbgrader_plugins.py and nbgrader_config.py), the source notebook, and the mode (in the sandbox or not).
+    A grade made by another version of any of them, or in the other mode, is not kept by the regrade cache."""
     import hashlib
 
-    digest = hashlib.sha256(f"seed {seed}\0".encode())
-    graded_by = [CHECKS, HIDDEN_CHECKS, SOURCE / NOTEBOOK, COURSE / "nbgrader_plugins.py"]
-    for root in [staged, *graded_by]:
-        files = sorted(p for p in ([root] if root.is_file() else root.rglob("*"))
-                       if p.is_file() and "__pycache__" not in p.parts)
-        for path in files:
-            data = path.read_bytes()
-            if path.suffix == ".ipynb":  # cell ids may be drawn afresh each time a notebook is staged
-                data = re.sub(rb'"id": "[^"]*",?', b"", data)
-            digest.update(f"{path.relative_to(root.parent)}\0{len(data)}\0".encode())
-            digest.update(data)
+    digest = hashlib.sha256(f"mode {'sandbox' if isolate else 'no sandbox'}\0".encode())
+    for root in GRADED_BY:
+        if root.exists():
+            _digest_files(digest, root)
+    return digest.hexdigest()
+
+
+def fingerprint(staged: Path, grader: str) -> str:
+    """sha256 of what grading reads and how: the staged submission's files and grader_fingerprint()."""
+    import hashlib
+
+    digest = hashlib.sha256(f"grader {grader}\0".encode())
+    _digest_files(digest, staged)
     return digest.hexdigest()
 
 
@@ -931,14 +976,16 @@ def _unchanged(fingerprints: dict[str, str]) -> list[str]:
     return kept
 
 
-def _record_graded(fingerprints: dict[str, str], seeds: dict[str, int], failed: list[str] = ()) -> None:
-    """Note what was graded, when (UTC) and with which hidden inputs (seed), for the next autograde and the
-    export; a failed one is graded again."""
+def _record_graded(fingerprints: dict[str, str], seeds: dict[str, int], failed: list[str] = (),
+                   isolate: bool = True) -> None:
+    """Note what was graded, how (in the sandbox or not), when (UTC) and with which inputs (seed), for the next
+    autograde and the export; a failed one is graded again."""
     from datetime import datetime, timezone
 
     graded = _graded()
     now = datetime.now(timezone.utc).isoformat(timespec="seconds")
-    graded.update({s: {"fingerprint": f, "graded_at": now, "seed": seeds[s]} for s, f in fingerprints.items()})
+    graded.update({s: {"fingerprint": f, "graded_at": now, "seed": seeds[s], "sandbox": isolate}
+                   for s, f in fingerprints.items()})
     for student in failed:
         graded.pop(student, None)
     GRADED.write_text(json.dumps(graded, indent=1, sort_keys=True), encoding="utf-8")
@@ -960,9 +1007,10 @@ def import_students(class_list: Path) -> int:
     with Gradebook(f"sqlite:///{GRADEBOOK}") as gb:
         for number, row in enumerate(rows, start=2):
             student = (row.get("id") or "").strip()
-            if len(student) > 100 or not collector.STUDENT_ID.fullmatch(student):
-                raise SystemExit(f"{class_list}, line {number}: {student!r} is not a student id "
-                                 "(letters, digits, '.', '@' and '-')")
+            student = unicodedata.normalize("NFC", student)
+            why = collector.id_problem(student)
+            if why:
+                raise SystemExit(f"{class_list}, line {number}: {ascii(student)} is not a student id: {why}")
             names = {k: (row.get(k) or "").strip() for k in ("first_name", "last_name", "email")}
             if not names["first_name"] and not names["last_name"]:  # formgrader shows "id, " (not "None, None")
                 names["last_name"] = student
@@ -1006,7 +1054,7 @@ def export() -> tuple[Path, Path]:
         csv.writer(f).writerows(rows[:1] + sorted(rows[1:], key=lambda row: row[student]))
     by_exercise = COURSE / "grades_by_exercise.csv"
 
-    with Gradebook(f"sqlite:///{GRADEBOOK}") as gb, open(by_exercise, "w", newline="") as out:
+    with Gradebook(f"sqlite:///{GRADEBOOK}") as gb, open(by_exercise, "w", newline="", encoding="utf-8") as out:
         assignment = gb.find_assignment(ASSIGNMENT)
         names = {c.name for nb in assignment.notebooks for c in nb.grade_cells}
         order = [f"check_{e.key}" for e in EXERCISES]  # in exercise order, any other graded cell after them
@@ -1084,7 +1132,7 @@ def report() -> Path:
         notes={r["student"]: r["notes"] for r in records if r.get("notes")},
         misconceptions={m.key: {"title": m.title, "exercise": m.exercise, "pointer": m.pointer()}
                         for m in CATALOGUE.values()},
-        similarity_html=similarity.pairs_html(pairs),
+        similarity_html=similarity.pairs_html(pairs) + similarity.strings_html(similarity.strings_runs(code)),
         reference_share=similarity.reference_share(code, reference, stubs),
         generated_at=datetime.now(timezone.utc).isoformat(timespec="seconds"))
     REPORT.write_text(page, encoding="utf-8")
@@ -1093,13 +1141,14 @@ def report() -> Path:
     return REPORT
 
 
-def _exercise_code(student: str) -> dict[str, str]:
-    """The exercise files a student handed in, as text (read as staging reads them: no links, size-capped)."""
+def _exercise_code(student: str) -> dict[str, bytes]:
+    """The exercise files a student handed in, as bytes (read as staging reads them: no links, size-capped);
+    similarity.py decodes them as Python does (coding cookie, BOM)."""
     folder = COURSE / "submitted" / student / ASSIGNMENT
     code = {}
     for rel in STUDENT_FILES:
         try:
-            code[rel] = collector.read_regular(folder, rel, collector.MAX_PY_BYTES).decode("utf-8", "replace")
+            code[rel] = collector.read_regular(folder, rel, collector.MAX_PY_BYTES)
         except (OSError, collector.Refused):
             pass
     return code

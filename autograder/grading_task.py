@@ -18,7 +18,9 @@ bubblewrap, and nothing of the course folder.
 
 The student's code runs only in the sandbox (linear_checks.sandbox), never in this
 process; the verdict is computed here, on the trusted side, and nbgrader's kernel only
-prints it. Workers are trusted machines of the instructor: whoever can reach the
+prints it: the student's version of it (report.for_student: a failed hidden check says
+why in general terms, never with its expected values), while the task returns every
+check's full message for the instructor's results/<id>.json. Workers are trusted machines of the instructor: whoever can reach the
 scheduler can run code on them (the README says how to keep it private).
 """
 
@@ -135,7 +137,9 @@ class Grader:
                 verdicts = self.course / "verdicts" / f"{student}.json"
                 results = self.run_checks(None, files=self.read_submission(folder), hidden=True, sandbox=self.sandbox,
                                           seed=seed)
-                self.report.save(results, verdicts)
+                # The notebook prints what the student reads: hidden checks without their messages (expected
+                # values, or the student's own text echoing the hidden inputs); the instructor's record (below) keeps them.
+                self.report.save(self.report.for_student(results), verdicts)
                 os.environ["LINEAR_VERDICTS"] = str(verdicts)
                 graded = self.api.autograde(ASSIGNMENT, student)
                 feedback = self.api.generate_feedback(ASSIGNMENT, student) if graded["success"] else {"success": False}

@@ -13,7 +13,8 @@ course.py calls these functions; this module only needs the standard library. It
 
 Both writers refuse (ValueError) a row that could put wrong grades in the gradebook: an
 unknown or missing exercise, points below 0 or above the exercise's maximum, a total
-that is not the sum of the exercises, an empty or repeated student id.
+that is not the sum of the exercises, an empty or repeated student id (ids that differ only
+in letter case or Unicode form, Casey and casey, count as repeated).
 
 Values
 ------
@@ -27,7 +28,8 @@ or a title has its whitespace runs (tabs, CR, LF included) turned into single sp
 is trimmed; if it then starts with = + - or @ it gets a leading apostrophe ("'=1+1"),
 which spreadsheets show as text. Identifiers (student id, email) cannot be changed
 without breaking the LMS's matching, so they are checked instead: a student id must start
-with a letter or digit (as collector.STUDENT_ID requires); an email that is not a plain
+with a letter or digit of any script (as collector.id_problem requires) and is written as
+it is, in Unicode's composed form (NFC) as collect made it; an email that is not a plain
 address (contains no "@", or starts with a formula character, or holds a space) is
 treated as unknown.
 
@@ -90,11 +92,12 @@ from __future__ import annotations
 import csv
 import math
 import re
+import unicodedata
 from pathlib import Path
 
 CANVAS_ID_COLUMNS = ("SIS Login ID", "SIS User ID")
 FORMULA_START = ("=", "+", "-", "@")
-SAFE_ID = re.compile(r"[A-Za-z0-9][^\s,;\"']*")
+SAFE_ID = re.compile(r"[^\W_][^\s,;\"']*")  # a letter or digit of any script first (Zoë, Ｚｏｅ)
 SAFE_EMAIL = re.compile(r"[A-Za-z0-9_][^\s,;\"']*@[^\s,;\"'@]+")
 
 
@@ -131,14 +134,17 @@ def column_title(exercise, assignment: str) -> str:
 def _checked(rows, exercises) -> list[dict]:
     """The rows, after refusing anything that would put wrong grades in a gradebook."""
     keys = [e.key for e in exercises]
-    seen = set()
+    seen: dict[str, str] = {}
     for row in rows:
         sid = str(row.get("student_id") or "")
         if not SAFE_ID.fullmatch(sid):
             raise ValueError(f"student id {sid!r}: must start with a letter or digit and hold no spaces or commas")
-        if sid in seen:
-            raise ValueError(f"student {sid} appears twice")
-        seen.add(sid)
+        key = _caseless(sid)
+        if key in seen:
+            raise ValueError(f"student {sid} appears twice" if seen[key] == sid else
+                             f"students {seen[key]} and {sid} appear twice: an LMS that matches ids without letter "
+                             "case (or Unicode form) takes them for one student")
+        seen[key] = sid
         points = row.get("points") or {}
         unknown = sorted(set(points) - set(keys))
         missing = [k for k in keys if k not in points]
@@ -152,6 +158,11 @@ def _checked(rows, exercises) -> list[dict]:
         if abs(total - float(row.get("total", total))) > 1e-6:
             raise ValueError(f"student {sid}: total {row['total']} is not the sum of the exercises ({number(total)})")
     return list(rows)
+
+
+def _caseless(sid: str) -> str:
+    """What Casey and casey (or Zoë and Ｚｏë) share: NFKC of the casefolded NFKC."""
+    return unicodedata.normalize("NFKC", unicodedata.normalize("NFKC", sid).casefold())
 
 
 def _write(path, lines) -> Path:

@@ -15,17 +15,32 @@ are ranked by the amount they share. It is evidence for a person to read side by
 never a verdict and never a grade change: students who were told the same thing in a
 help session, or who both wrote the shortest answer, can share code honestly.
 
+Code is read as Python reads it (python_source): the file's bytes are decoded with its
+coding cookie or byte-order mark (a copy written as `\\u0064ef ...` under a
+`raw_unicode_escape` cookie, or in latin-1, is the same code to Python and to this
+report), and lines are Python's lines: only line feeds and carriage returns end one (a
+form feed, a vertical tab or U+2028 does not), so the highlighted lines are the shared
+ones. Characters that do not print as themselves (bidi overrides, zero-width characters,
+control characters) are shown as escapes in the report. Code that runs code held in a
+string (exec, eval, compile, __import__; base64, codecs, marshal, zlib and their kin;
+builtins reached by name) is listed per student (strings_run, strings_html): a copy can
+hide there from the comparison, so the report points at it for a person to read.
+
 What it does not catch: a copy rewritten line by line, or one whose statements were
-reordered within a function beyond the k-gram length (K) (parts of it still show).
-reference_share() says how much of each student's own code is the reference solution: a
-leak of the solutions shows as many students near 1.
+reordered within a function beyond the k-gram length (K) (parts of it still show); code
+decoded at run time (it is flagged, not decoded). reference_share() says how much of each
+student's own code is the reference solution: a leak of the solutions shows as many
+students near 1.
 """
 
 from __future__ import annotations
 
+import ast
 import html
+import importlib.util
 import io
 import itertools
+import re
 from collections import Counter
 from dataclasses import dataclass
 
@@ -59,6 +74,21 @@ class Pair:
     score: float
     shared_tokens: int
     files: list[FileMatch]
+
+
+def python_source(code: str | bytes) -> str:
+    """The text Python runs for a file: bytes decoded with their coding cookie or BOM (as importing does, with
+    universal newlines), else as UTF-8 with replacement characters; text with its line ends made line feeds."""
+    if isinstance(code, (bytes, bytearray)):
+        try:
+            return importlib.util.decode_source(bytes(code))
+        except (SyntaxError, LookupError, UnicodeError, ValueError):  # no Python file: as UTF-8, as a reader would
+            code = bytes(code).decode("utf-8", "replace")
+    return str(code).replace("\r\n", "\n").replace("\r", "\n")
+
+
+def _texts(submissions: dict[str, dict[str, str | bytes]]) -> dict[str, dict[str, str]]:
+    return {s: {name: python_source(code) for name, code in files.items()} for s, files in submissions.items()}
 
 
 def _all_hashes(code: str, name: str) -> np.ndarray:
@@ -108,7 +138,8 @@ def _fingerprints(submissions: dict[str, dict[str, str]], boilerplate: dict[str,
 
 
 def _lines(code: str, slices) -> list[int]:
-    """1-based numbers of the lines that the (start, end) character slices touch."""
+    """1-based numbers of the lines that the (start, end) character slices touch (lines end at line feeds only,
+    as in python_source's text and in _code_cell)."""
     found: set[int] = set()
     for start, end in zip(*slices):
         first = code.count("\n", 0, int(start)) + 1
@@ -121,8 +152,10 @@ def find_similar(submissions: dict[str, dict[str, str]], boilerplate: dict[str, 
                  min_score: float = 0.5, min_tokens: int = 100, common_in: int = 3) -> list[Pair]:
     """Pairs of students whose own code is alike: score >= min_score and >= min_tokens shared, most shared first.
 
-    submissions: student -> {file: code}; boilerplate: file -> texts discounted in that file.
+    submissions: student -> {file: code (the file's bytes, or text)}; boilerplate: file -> texts discounted there.
     """
+    submissions = _texts(submissions)
+    boilerplate = {name: [python_source(t) for t in texts] for name, texts in boilerplate.items()}
     prints = _fingerprints(submissions, boilerplate, common_in)
     own = {s: sum(fp.token_coverage for fp in files.values()) for s, files in prints.items()}
     pairs = []
@@ -149,8 +182,10 @@ def find_similar(submissions: dict[str, dict[str, str]], boilerplate: dict[str, 
 def reference_share(submissions: dict[str, dict[str, str]], reference: dict[str, str],
                     boilerplate_stub: dict[str, list[str]]) -> dict[str, float]:
     """Per student, the share (0..1) of their own code (the stub discounted) that is the reference solution."""
+    submissions = _texts(submissions)
+    boilerplate_stub = {name: [python_source(t) for t in texts] for name, texts in boilerplate_stub.items()}
     prints = _fingerprints(submissions, boilerplate_stub, common_in=None)
-    ref_hashes = {name: set(_all_hashes(code, name).tolist()) for name, code in reference.items()}
+    ref_hashes = {name: set(_all_hashes(python_source(code), name).tolist()) for name, code in reference.items()}
     shares = {}
     for student, files in prints.items():
         own = matched = 0
@@ -173,10 +208,21 @@ STYLE = """<style>
 </style>"""
 
 
+def visible(line: str) -> str:
+    """A line of code as it is, but every character that does not print as itself (tabs aside) shown as an escape:
+    a bidi override cannot reorder what the reader sees, nor a zero-width character hide a difference."""
+    return "".join(ch if ch in " \t" or ch.isprintable() else ascii(ch)[1:-1] for ch in line)
+
+
 def _code_cell(code: str, shared: list[int], context: int = CONTEXT) -> str:
-    """The file's shared lines (highlighted) with `context` lines around them; the rest folds to one "⋮" line."""
+    """The file's shared lines (highlighted) with `context` lines around them; the rest folds to one "⋮" line.
+
+    Lines end at line feeds only (python_source made every line end one), as _lines counts them: a
+    form feed or U+2028 inside a line does not shift the highlighting."""
     marked = set(shared)
-    lines = code.splitlines() or [""]
+    lines = code.split("\n")
+    if len(lines) > 1 and lines[-1] == "":
+        lines.pop()
     shown = {n for m in marked for n in range(m - context, m + context + 1) if 1 <= n <= len(lines)} or \
         set(range(1, min(len(lines), 2 * context + 1) + 1))
     rows, last = [], 0
@@ -184,8 +230,8 @@ def _code_cell(code: str, shared: list[int], context: int = CONTEXT) -> str:
         if number > last + 1:
             rows.append('<span class="line gap">⋮</span>')
         kind = "shared" if number in marked else "line"
-        rows.append(f'<span class="{kind}"><span class="ln">{number}</span>{html.escape(lines[number - 1]) or " "}'
-                    "</span>")
+        rows.append(f'<span class="{kind}"><span class="ln">{number}</span>'
+                    f'{html.escape(visible(lines[number - 1])) or " "}</span>')
         last = number
     if last < len(lines):
         rows.append('<span class="line gap">⋮</span>')
@@ -214,3 +260,69 @@ def pairs_html(pairs: list[Pair], limit: int = 20) -> str:
     if len(pairs) > limit:
         parts.append(f"<p>{len(pairs) - limit} more pair(s) with a lower share are not shown.</p>")
     return "".join(parts) + "</div>"
+
+
+# -- code run from strings ---------------------------------------------------------------------------
+RUNS_CODE = {"exec", "eval", "compile", "__import__", "execfile", "import_module", "run_path", "run_module",
+             "FunctionType", "CodeType"}  # called, these run (or make) code held in a string or in bytes
+DECODES = {"b64decode", "b32decode", "b16decode", "b85decode", "a85decode", "decodebytes", "urlsafe_b64decode",
+           "unhexlify", "a2b_base64", "fromhex"}  # calls that turn data back into text (zlib, marshal: their imports)
+HIDING_MODULES = {"base64", "binascii", "codecs", "marshal", "pickle", "zlib", "bz2", "lzma", "importlib", "runpy",
+                  "types", "builtins", "ctypes"}
+_WORDS = re.compile(r"\b(" + "|".join(sorted(RUNS_CODE | DECODES | HIDING_MODULES | {"__builtins__"})) + r")\b")
+
+
+def strings_run(code: str | bytes) -> list[str]:
+    """Where a file runs code held in a string or in encoded data: "line N: what", in line order.
+
+    Read from the syntax tree of the text Python runs (python_source): calls of exec, eval,
+    compile, __import__ (also as an attribute: builtins.exec), decoders (base64's, bytes.fromhex),
+    imports of the modules such tools live in (base64, codecs, marshal, pickle, zlib, ...), and
+    __builtins__ reached by name. A file that does not parse is searched for those words."""
+    text = python_source(code)
+    try:
+        tree = ast.parse(text)
+    except (SyntaxError, ValueError, RecursionError, MemoryError):
+        found = {(text.count("\n", 0, m.start()) + 1, m.group(1)) for m in _WORDS.finditer(text[:MAX_CHARS])}
+        return [f"line {n}: {word} (the file does not parse)" for n, word in sorted(found)][:20]
+    found: set[tuple[int, str]] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Call):
+            func = node.func
+            name = func.id if isinstance(func, ast.Name) else func.attr if isinstance(func, ast.Attribute) else ""
+            if name in RUNS_CODE:
+                found.add((node.lineno, f"{name}(...) runs code"))
+            elif name in DECODES:
+                found.add((node.lineno, f"{name}(...) decodes data"))
+        elif isinstance(node, (ast.Import, ast.ImportFrom)):
+            modules = [a.name for a in node.names] if isinstance(node, ast.Import) else [node.module or ""]
+            for module in modules:
+                if module.split(".")[0] in HIDING_MODULES:
+                    found.add((node.lineno, f"imports {module}"))
+        elif isinstance(node, ast.Name) and node.id in ("__builtins__", "builtins"):
+            found.add((node.lineno, f"reaches {node.id}"))
+    return [f"line {n}: {what}" for n, what in sorted(found)][:20]
+
+
+def strings_runs(submissions: dict[str, dict[str, str | bytes]]) -> dict[str, dict[str, list[str]]]:
+    """student -> file -> strings_run() of it, for the files that have any."""
+    out: dict[str, dict[str, list[str]]] = {}
+    for student, files in submissions.items():
+        for name, code in sorted(files.items()):
+            lines = strings_run(code)
+            if lines:
+                out.setdefault(student, {})[name] = lines
+    return out
+
+
+def strings_html(flags: dict[str, dict[str, list[str]]]) -> str:
+    """The report's fragment: who runs code from strings or encoded data, where (escaped: ids and names are theirs)."""
+    head = ("<h3>Code run from strings</h3><p>Code held in a string or in encoded data (base64, zlib, ...) and run "
+            "with exec, eval or compile is not compared above: a copy can hide there. These files do it, or import "
+            "what it takes; read them.</p>")
+    if not flags:
+        return head + "<p>No submission runs code from strings.</p>"
+    rows = "".join(f'<tr data-strings-run="{html.escape(student)}"><td>{html.escape(student)}</td>'
+                   f"<td>{html.escape(name)}</td><td>{'<br>'.join(html.escape(line) for line in lines)}</td></tr>"
+                   for student in sorted(flags) for name, lines in sorted(flags[student].items()))
+    return head + ('<table class="data"><tr><th>Student</th><th>File</th><th>Where</th></tr>' + rows + "</table>")

@@ -1,51 +1,40 @@
-"""Per-student check inputs: the hidden checks' random inputs come from a course secret and the student's id.
+"""The checks' inputs at class grading: a fresh seed each time a submission is graded.
 
-    seed = HMAC-SHA256(course secret, "<assignment>\\0<student id>"), its first 7 bytes as a number
+    seed = secrets.randbits(56)     # drawn by course.py autograde for every submission it grades
 
-The hidden checks draw their inputs (layer sizes, batch shapes, values) from generators
-seeded with this number (linear_checks.runner derives one seed per check from it), so:
-- a regrade of the same student draws the same inputs, and the seed is stored with the
-  grade (autograder/results/<id>.json, graded.json), so an instructor can replay it;
-- two students get different inputs: a table of answers from a classmate does not fit;
-- without the secret, nobody can work out a student's inputs from the id. The secret is
-  made once per course folder (autograder/course_secret, mode 0600, ignored by git) and
-  never leaves this machine: the workers get the seed, not the secret, and neither the
-  release nor the grading kit holds it.
+Every check at class grading (public and hidden) draws its inputs (layer sizes, batch
+shapes, values) from generators seeded with this number (linear_checks.plugin derives one
+seed per check from it). The seed is stored with the grade (autograder/results/<id>.json
+and graded.json), so an instructor can replay a grading exactly:
 
-What it does not do: the public checks' inputs are the same for everyone (students run
-them themselves), and a student who can read the instructor's files has the secret.
+    pytest autograder/linear_checks/public -k manual_linear --package-root <folder> --hidden --seed <seed>
+
+Why a fresh seed and not one per student. Until now the seed came from a course secret and
+the student's id, so the same student got the same inputs at every grading. The class
+feedback shows what a check expected, so a student could resubmit a file that answers from
+a table filled from their own earlier feedback and, after a few rounds, reach full marks
+without the work. A fresh seed at each grading makes the earlier feedback's inputs useless
+at the next one: a table of answers only ever fits the grading it was taken from. The
+second half of the defence is in the feedback itself: a failed hidden check tells the
+student why in general terms, never with its expected values (report.for_student), while
+the instructor's records keep the full message.
+
+What it gives up: two gradings of an unchanged submission would draw different inputs, so
+course.py does not grade an unchanged submission again (the regrade cache, graded.json):
+it keeps its grade and its seed. A --force regrade draws new inputs; a correct submission
+passes on any inputs, and a borderline one (a tolerance met on some inputs only) can move.
+What it does not do: a student's own check() always asks the same questions (seed 0), and
+the public checks are shipped, so their questions are known; they are only asked with
+other inputs at grading.
 """
 
 from __future__ import annotations
 
-import hashlib
-import hmac
-import os
 import secrets
-from pathlib import Path
 
-SECRET_BYTES = 32
-
-
-def course_secret(path: Path) -> bytes:
-    """The course's secret, made on first use: a new file, readable by its owner only."""
-    try:
-        secret = Path(path).read_bytes().strip()
-    except FileNotFoundError:
-        secret = secrets.token_hex(SECRET_BYTES).encode()
-        try:
-            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        except FileExistsError:  # made meanwhile by another command: use that one
-            return course_secret(path)
-        with os.fdopen(fd, "wb") as f:
-            f.write(secret + b"\n")
-    if len(secret) < SECRET_BYTES:
-        raise SystemExit(f"{path} holds {len(secret)} bytes; a course secret has at least {SECRET_BYTES}. "
-                         "Delete it to make a new one (every student's hidden inputs change).")
-    return secret
+SEED_BITS = 56
 
 
-def student_seed(secret: bytes, assignment: str, student: str) -> int:
-    """The seed of one student's hidden check inputs (0 <= seed < 2**56)."""
-    digest = hmac.new(secret, f"{assignment}\0{student}".encode(), hashlib.sha256).digest()
-    return int.from_bytes(digest[:7], "big")
+def grading_seed() -> int:
+    """A new seed for one grading of one submission (0 <= seed < 2**56), from the system's secure random source."""
+    return secrets.randbits(SEED_BITS)

@@ -11,8 +11,8 @@ The class (built in a copy of the course, from the reference solutions):
   (a crash), one who handed in no manual_linear.py and one broken archive (grading notes).
 
 The report's counts must equal what was planted, the near-copies rank first among the
-similar pairs and the honest student is in none; a regrade draws the same hidden inputs
-(the seed stored with the grade), and two students with the same mistake see different
+similar pairs and the honest student is in none; every grading draws new inputs (the seed
+stored with the grade replays them), and two students with the same mistake see different
 ones. Chromium opens the report; screenshots go to artifacts/.
 """
 
@@ -160,23 +160,32 @@ def test_time_outs_crashes_and_grading_notes_are_listed(reported):
     assert "broken" in notes and "could not be read" in notes
 
 
-def test_hidden_inputs_are_per_student_and_a_regrade_draws_the_same(reported):
+def test_every_grading_draws_new_inputs_and_the_stored_seed_replays_them(reported):
+    """variants.py: a fresh seed at each grading, stored with the grade; the checks run with it again (pytest
+    --seed, here run_checks) say exactly what the instructor's record says."""
+    from linear_checks.runner import run_checks
+
     course, _, _, planted, _, run = reported
-    variants = load_by_path("variants_of_the_copy", course / "variants.py")
-    secret = (course / "course_secret").read_bytes().strip()
     records = {p.stem: json.loads(p.read_text()) for p in (course / "results").glob("*.json")}
-    assert all(r["seed"] == variants.student_seed(secret, "linear_layers", sid) for sid, r in records.items())
+    graded = json.loads((course / "graded.json").read_text())
+    assert all(0 <= r["seed"] < 2 ** 56 for r in records.values())
     assert len({r["seed"] for r in records.values()}) == len(records)
+    assert all(graded[sid]["seed"] == r["seed"] for sid, r in records.items() if sid in graded)
+
+    def record(sid: str) -> dict:
+        return json.loads((course / "results" / f"{sid}.json").read_text())
 
     def messages(sid: str) -> list[str]:
-        record = json.loads((course / "results" / f"{sid}.json").read_text())
-        return [c["message"] for e in record["exercises"] for c in e["checks"] if c["hidden"] and not c["passed"]]
+        return [c["message"] for e in record(sid)["exercises"] for c in e["checks"] if c["hidden"] and not c["passed"]]
 
     first, second = planted["weight_transposed"]
-    before = messages(first)
+    before, seed = messages(first), record(first)["seed"]
     assert before and before != messages(second)  # the same mistake, other inputs (random sizes in the messages)
     run("autograde", "--jobs", "1", "--force", "--student", first)
-    assert messages(first) == before
+    assert record(first)["seed"] != seed and messages(first) != before  # resubmitting asks other questions
+    replay = run_checks(package_root=course / "submitted" / first / "linear_layers", hidden=True,
+                        seed=record(first)["seed"])
+    assert [c.message for r in replay for c in r.checks if c.hidden and not c.passed] == messages(first)
 
 
 def test_the_report_opens_in_chromium(reported):

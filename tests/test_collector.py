@@ -282,18 +282,74 @@ def test_a_file_twice_in_one_submission_the_shallowest_wins(tmp_path, download):
     assert f"{MANUAL} was found 2 times: a/{MANUAL} was used, b/{MANUAL} not." in notes["alice"]
 
 
-def test_names_without_a_student_id_are_skipped_and_reported(tmp_path, download):
-    for name in (".alice.zip", "_alice.zip", "al ice.zip", "al$ice.zip", "-x.zip", "al\x1b[31mice.zip"):
+REFUSED_NAMES = (".alice.zip", "_alice.zip", "al ice.zip", "al$ice.zip", "-x.zip", "al\x1b[31mice.zip", "..zip",
+                 "al\u202eice.zip", "al\u200bice.zip", "al\tice.zip", "al\\ice.zip", "a\u00a0b.zip", "+x.zip")
+
+
+def test_names_without_a_student_id_are_refused_loudly(tmp_path, download):
+    """Refused, each with a problem line that says why: what cannot be a folder name safely (path separators,
+    control, invisible and blank characters, '.', '..') and signs an id does not hold; never skipped silently."""
+    for name in REFUSED_NAMES:
         _zip(download / name, _work("x"))
     (download / "bob.tar.gz").write_bytes(b"\x1f\x8b")
     _zip(download / "carol.zip", _work("carol"))
     result, _ = _collect(tmp_path, download)
     assert result.students == ["carol"]
     assert sorted(p.split(":")[0] for p in result.problems) == sorted(
-        f"skipped {ascii(n)}" for n in (".alice.zip", "_alice.zip", "al ice.zip", "al$ice.zip", "-x.zip",
-                                        "al\x1b[31mice.zip", "bob.tar.gz"))
-    assert all("\x1b" not in p for p in result.problems)
+        f"skipped {ascii(n)}" for n in (*REFUSED_NAMES, "bob.tar.gz"))
+    assert all("(" in p for p in result.problems if "valid student id" in p)  # with the reason
+    assert not [p for p in result.problems if any(not ch.isprintable() for ch in p)]
     assert sorted(p.name for p in (tmp_path / "submitted").iterdir()) == ["carol"]
+
+
+def test_ids_of_any_script_are_collected_in_their_composed_form(tmp_path, download):
+    """Zoë (with the accent as a separate character, as macOS writes names), full-width letters, other scripts."""
+    ids = {"Zoe\u0308_attempt_1.zip": "Zoë", "Ｋｉｍ.zip": "Ｋｉｍ", "Łukasz.zip": "Łukasz", "小林.zip": "小林",
+           "ann+lab@example.org.zip": "ann+lab@example.org", "s-001.zip": "s-001"}
+    for name, sid in ids.items():
+        _zip(download / name, _work(sid))
+    result, notes = _collect(tmp_path, download)
+    assert result.students == sorted(ids.values()) and result.problems == []
+    assert sorted(p.name for p in (tmp_path / "submitted").iterdir()) == sorted(ids.values())
+    assert "Zo\u00eb" in result.students  # NFC: one character
+    for sid in ids.values():
+        assert _handed_in(tmp_path, sid) == _work(sid) and notes[sid] == []
+    assert collector.student_id("Zoe\u0308.zip") == "Zoë"
+
+
+def test_ids_that_differ_only_in_case_or_unicode_form_are_refused_together(tmp_path, download):
+    """Casey and casey (and Zoë and Ｚｏë) would be one student to an LMS that matches ids without case: neither is
+    collected, and each problem line names the other; the rest of the class is collected."""
+    for name in ("Casey.zip", "casey_late.zip", "Zoë.zip", "Ｚｏë.zip", "bob.zip"):
+        _zip(download / name, _work(name))
+    result, notes = _collect(tmp_path, download)
+    assert result.students == ["bob"]
+    refused = sorted(p for p in result.problems if p.startswith("refused "))
+    assert len(refused) == 4 and len(result.problems) == 4, result.problems
+    assert refused[0].startswith("refused Casey (Casey.zip): the same id as casey") and "not collected" in refused[0]
+    assert refused[2].startswith("refused casey (casey_late.zip): the same id as Casey")
+    assert any(p.startswith("refused Zoë") and "as Ｚｏë" in p for p in refused)
+    assert sorted(p.name for p in (tmp_path / "submitted").iterdir()) == ["bob"]
+    assert collector.colliding(["Casey", "casey", "CASEY", "bob", "Bob"]) == [["Bob", "bob"], ["CASEY", "Casey", "casey"]]
+
+
+def test_an_id_that_collides_with_one_collected_earlier_is_refused(tmp_path, download):
+    _zip(download / "Casey.zip", _work("Casey"))
+    _collect(tmp_path, download)
+    shutil.rmtree(download)
+    download.mkdir()
+    _zip(download / "casey.zip", _work("casey"))
+    _zip(download / "bob.zip", _work("bob"))
+    result, _ = _collect(tmp_path, download)
+    assert result.students == ["bob"] and not (tmp_path / "submitted" / "casey").exists()
+    assert result.problems == ["refused casey (casey.zip): the same id as Casey (collected earlier) once letter case "
+                               "and Unicode forms are ignored; not collected. Rename the entries to the exact ids your "
+                               "LMS holds (or merge them by hand) and collect again"]
+    shutil.rmtree(download)
+    download.mkdir()
+    _zip(download / "Casey.zip", _work("Casey-2"))  # the same id again: a new submission, not a collision
+    result, _ = _collect(tmp_path, download)
+    assert result.students == ["Casey"] and result.problems == [] and _handed_in(tmp_path, "Casey") == _work("Casey-2")
 
 
 def test_notes_of_earlier_runs_are_kept_and_a_replaced_submission_loses_old_files(tmp_path, download):
@@ -354,7 +410,8 @@ def test_collect_zip_prints_problems_and_stage_adds_the_notes(course, tmp_path, 
     course.collect(str(download))
     out = capsys.readouterr().out.splitlines()
     assert out[0].startswith("collect: 1 submission(s) in ") and "2 problem(s)" in out[0]
-    assert out[1:] == ["  skipped 'not a student.zip': the name does not start with a valid student id",
+    assert out[1:] == ["  skipped 'not a student.zip': the name does not start with a valid student id "
+                       "(it holds a blank)",
                        "  alice: Archives inside your submission are not opened: linear_layers/inner.zip. "
                        "Put your files in directly."]
     assert not list((course.COURSE / "submitted" / "alice").rglob("collect_notes.json"))
@@ -389,3 +446,48 @@ def test_stage_never_follows_links_and_caps_sizes(course, tmp_path):
     assert f"{MANUAL} was not used (it is a link" in notes
     assert "param_count.py was not used (it is not a plain file)" in notes
     assert "initialization.py was not used (it is larger than 2 MiB)" in notes
+
+
+# -- ids through the class pipeline (issue 22) ------------------------------------------------------
+@pytest.mark.slow
+def test_zoe_is_collected_graded_and_exported_and_colliding_ids_are_flagged(tmp_path):
+    """course.py collect --zip, autograde and export on ids an LMS gives: Zoë (spelled as macOS spells it) and a
+    full-width Ｋｉｍ are graded and exported; Casey and casey are refused at collect, and two folders put in
+    submitted/ by hand that differ only in case (Dana, DANA) are refused at autograde: no row for any of them."""
+    import csv
+    import subprocess
+    import sys
+
+    course = load_by_path("course_for_ids_copy", REPO / "autograder" / "course.py").copy_course(tmp_path / "course")
+
+    def run(*args: str) -> str:
+        proc = subprocess.run([sys.executable, str(course / "course.py"), *args], text=True, capture_output=True,
+                              timeout=900)
+        assert proc.returncode == 0, f"course.py {' '.join(args)} failed:\n{proc.stdout}\n{proc.stderr}"
+        return proc.stdout
+
+    run("release")
+    release = course / "release" / "linear_layers"
+    solved = {"linear_exercises/param_count.py": (REPO / "solutions" / "linear_exercises" / "param_count.py").read_bytes(),
+              NOTEBOOK: (release / NOTEBOOK).read_bytes()}
+    download = tmp_path / "download"
+    download.mkdir()
+    for name in ("Zoe\u0308_attempt_1.zip", "Ｋｉｍ.zip", "Casey.zip", "casey.zip"):
+        _zip(download / name, solved)
+    out = run("collect", "--zip", str(download))
+    assert "collect: 2 submission(s)" in out and "refused Casey (Casey.zip): the same id as casey" in out, out
+    assert "refused casey (casey.zip): the same id as Casey" in out, out
+    for twin in ("Dana", "DANA"):
+        shutil.copytree(course / "submitted" / "Zoë", course / "submitted" / twin)
+    out = run("autograde", "--jobs", "1")
+    assert "DANA, Dana are the same id once letter case and Unicode forms are ignored: none of them is graded" in out
+    assert "2 of 2 submission(s) graded" in out, out
+    run("export")
+    with open(course / "grades_by_exercise.csv", newline="", encoding="utf-8") as f:
+        rows = {r["student_id"]: r for r in csv.DictReader(f)}
+    assert sorted(rows) == ["Zoë", "Ｋｉｍ"] and "Zo\u00eb" in rows, rows
+    assert all(float(r["check_param_count"]) == 2 and float(r["total"]) == 2 for r in rows.values())
+    with open(course / "grades_canvas.csv", newline="", encoding="utf-8") as f:
+        canvas = list(csv.reader(f))
+    assert sorted(r[3] for r in canvas[2:]) == ["Zoë", "Ｋｉｍ"]
+    assert (course / "feedback" / "Zoë" / "linear_layers" / "linear_layers.html").is_file()

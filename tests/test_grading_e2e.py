@@ -366,3 +366,113 @@ def test_exchange_round_trip(tmp_path):
     with open(course / "grades_by_exercise.csv") as f:
         (row,) = list(csv.DictReader(f))
     assert float(row["check_param_count"]) == 2 and float(row["total"]) == 2
+
+
+# -- how a grade was made (issue 22) ------------------------------------------------------------------
+@pytest.fixture(scope="module")
+def small_class(tmp_path_factory):
+    """A class of two in a fresh copy of the course, collected: alice (all solved), bob (exercise 1 without the bias:
+    public and hidden checks fail with expected values). Returns (course, run)."""
+    course = load_by_path("linear_course_small", REPO / "autograder" / "course.py").copy_course(
+        tmp_path_factory.mktemp("small-course"))
+
+    def run(*args: str) -> str:
+        proc = subprocess.run([sys.executable, str(course / "course.py"), *args], text=True,
+                              capture_output=True, timeout=900)
+        assert proc.returncode == 0, f"course.py {' '.join(args)} failed:\n{proc.stdout}\n{proc.stderr}"
+        return proc.stdout
+
+    run("release")
+    downloads = tmp_path_factory.mktemp("small-download")
+    changes = {"alice": lambda p: _solved(p, *ALL),
+               "bob": lambda p: (_solved(p, *ALL), _append(p, "manual_linear", "def manual_linear(x, weight, bias=None):"
+                                                                              "\n    return x @ weight.T"))}
+    for student, change in changes.items():
+        folder = tmp_path_factory.mktemp(student) / "linear_layers"
+        shutil.copytree(course / "release" / "linear_layers", folder)
+        change(folder / "linear_exercises")
+        with zipfile.ZipFile(downloads / f"{student}.zip", "w") as archive:
+            for path in folder.rglob("*"):
+                if path.is_file():
+                    archive.write(path, str(path.relative_to(folder)))
+    run("collect", "--zip", str(downloads))
+    return course, run
+
+
+def _records(course: Path) -> dict[str, dict]:
+    return {p.stem: json.loads(p.read_text()) for p in (course / "results").glob("*.json")}
+
+
+def test_a_grade_made_without_the_sandbox_or_by_another_grader_is_graded_again(small_class):
+    """graded.json's fingerprint covers the mode and the grading code: a grade made with --no-sandbox is regraded
+    by a normal autograde, an unchanged one is kept (with its seed), a change to a check file or to the grading
+    task regrades everyone; every grading draws a new seed, stored with the grade."""
+    course, run = small_class
+    out = run("autograde", "--jobs", "1", "--no-sandbox")
+    assert "2 of 2 submission(s) graded" in out, out
+    graded = json.loads((course / "graded.json").read_text())
+    assert [graded[s]["sandbox"] for s in ("alice", "bob")] == [False, False]
+    first = _records(course)
+    assert all(c["passed"] for e in first["alice"]["exercises"] for c in e["checks"])
+    assert "no sandbox" in json.dumps(first["alice"]["exercises"])  # how its code ran, in the record
+
+    out = run("autograde", "--jobs", "1")  # the normal command: in the sandbox
+    assert "unchanged" not in out and "2 of 2 submission(s) graded" in out, out
+    second = _records(course)
+    assert {s: r["seed"] for s, r in second.items()}.keys() == {"alice", "bob"}
+    assert all(second[s]["seed"] != first[s]["seed"] for s in second)  # new inputs at every grading
+    assert "no sandbox" not in json.dumps(second["alice"]["exercises"])
+    page = (course / "feedback" / "alice" / "linear_layers" / "linear_layers.html").read_text()
+    assert "no sandbox" not in page
+    graded = json.loads((course / "graded.json").read_text())
+    assert [graded[s]["sandbox"] for s in ("alice", "bob")] == [True, True]
+    assert all(graded[s]["seed"] == second[s]["seed"] for s in second)
+
+    out = run("autograde", "--jobs", "1")
+    assert "2 submission(s) unchanged" in out, out
+    assert {s: r["seed"] for s, r in _records(course).items()} == {s: r["seed"] for s, r in second.items()}
+
+    for changed in (course / "hidden_checks" / "test_param_count_hidden.py", course / "grading_task.py",
+                    course / "linear_checks" / "report.py"):
+        changed.write_text(changed.read_text() + "\n# changed by the test: a new version of the grader\n")
+        out = run("autograde", "--jobs", "1")
+        assert "unchanged" not in out and "2 of 2 submission(s) graded" in out, (changed.name, out)
+
+
+def test_the_feedback_keeps_hidden_expected_values_out_and_the_record_keeps_them(small_class):
+    """Class grading's feedback names a failed hidden check and says why in general terms; the instructor's
+    results/<id>.json holds the full message (expected values included)."""
+    course, run = small_class
+    if not (course / "results" / "bob.json").is_file():
+        run("autograde", "--jobs", "1")
+    record = _records(course)["bob"]
+    hidden = [c for e in record["exercises"] for c in e["checks"] if c["hidden"] and not c["passed"]]
+    public = [c for e in record["exercises"] for c in e["checks"] if not c["hidden"] and not c["passed"]]
+    assert hidden and public and all("expected" in c["message"] for c in hidden), hidden
+    page = html.unescape((course / "feedback" / "bob" / "linear_layers" / "linear_layers.html").read_text())
+    assert "inputs you have not seen" in page
+    for check in hidden:
+        assert check["message"] not in page and check["doc"] in page
+    assert any(c["message"].split(" Hint: ")[0][:60] in page for c in public)  # public checks keep theirs
+
+
+@pytest.mark.parametrize("path", [p for p in TAMPERING if "Class 5" in p.read_text().split('"""')[1]],
+                         ids=lambda p: p.stem)
+def test_no_control_character_reaches_a_feedback_page_or_a_stored_result(graded_class, path):
+    """Class 5 through the class pipeline: the feedback page, the autograded notebook's outputs and
+    results/<id>.json hold no control character, and no line of the outputs starts like a forged score."""
+    course, _, _, _, _ = graded_class
+    student = path.stem.replace("_", "-")
+    control = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u200b-\u200f\u2028-\u202e\u2066-\u2069\ufeff]")
+    page = (course / "feedback" / student / "linear_layers" / "linear_layers.html").read_text()
+    body = page[page.index("<body"):]  # nbconvert's own style sheet and scripts aside
+    assert not control.search(html.unescape(body)), control.findall(html.unescape(body))
+    assert "ansi-" not in body  # no terminal sequence was turned into colours
+    record = json.loads((course / "results" / f"{student}.json").read_text())
+    assert not control.search(json.dumps(record, ensure_ascii=False))
+    nb = nbformat.read(course / "autograded" / student / "linear_layers" / "linear_layers.ipynb", as_version=4)
+    text = "".join(o.get("text", "") for c in nb.cells for o in c.get("outputs", []))
+    assert not control.search(text.replace("\n", ""))
+    for line in text.splitlines():
+        if re.match(r"\s*(Exercise \d|Total\b)", line):
+            assert re.match(r"Exercise \d \(\w+\): 0 / \d+ points", line), line

@@ -186,3 +186,18 @@ def test_a_repeated_student_is_refused(tmp_path):
 
 
 # -- input from course.py's export ---------------------------------------------------------
+
+
+def test_ids_of_any_script_are_written_and_ids_equal_but_for_case_are_refused(tmp_path):
+    """Zoë and a full-width Ｋｉｍ are written as they are; Casey and casey (one student to an LMS that matches ids
+    without case) are refused, as is Zoë beside Ｚｏë (the same after NFKC)."""
+    rows = [student("Zoë", "", "Zoë", "", [4, 2, 3, 3, 3, 4]), student("Ｋｉｍ", "", "Ｋｉｍ", "", [0] * 6)]
+    lines = read(lms.write_canvas(rows, EXERCISES, tmp_path / "canvas.csv"))
+    assert [line[3] for line in lines[2:]] == ["Zoë", "Ｋｉｍ"]
+    assert lms.write_moodle(rows, EXERCISES, tmp_path / "moodle.csv") == "Username"
+    assert [line[0] for line in read(tmp_path / "moodle.csv")[1:]] == ["Zoë", "Ｋｉｍ"]
+    for twins in (("Casey", "casey"), ("Zoë", "Ｚｏë")):
+        rows = [student(sid, "", sid, "", [0] * 6) for sid in twins]
+        for write in (lms.write_canvas, lms.write_moodle):
+            with pytest.raises(ValueError, match=f"students {twins[0]} and {twins[1]} appear twice"):
+                write(rows, EXERCISES, tmp_path / "out.csv")

@@ -1,41 +1,28 @@
-"""Per-student hidden check inputs: a seed from the course secret and the student id (autograder/variants.py)."""
+"""The checks' inputs at class grading: a fresh seed at every grading (autograder/variants.py).
+
+That every grading draws a new seed, stores it with the grade and keeps an unchanged
+submission's grade and seed is tested through the pipeline (tests/test_grading_e2e.py,
+tests/test_class_report_e2e.py); that a table of answers taken at one grading answers
+nothing at the next, in tests/test_answer_table.py.
+"""
 
 from __future__ import annotations
-
-import os
-import stat
-
-import pytest
 
 from conftest import REPO, load_by_path
 
 variants = load_by_path("variants", REPO / "autograder" / "variants.py")
 
 
-def test_the_secret_is_made_once_and_readable_by_its_owner_only(tmp_path):
-    path = tmp_path / "course_secret"
-    secret = variants.course_secret(path)
-    assert len(secret) >= variants.SECRET_BYTES
-    assert stat.S_IMODE(os.stat(path).st_mode) == 0o600
-    assert variants.course_secret(path) == secret  # read back, not made again
+def test_seeds_are_fresh_at_every_grading_and_fit_in_56_bits():
+    seeds = [variants.grading_seed() for _ in range(2000)]
+    assert len(set(seeds)) == len(seeds)  # no two gradings share inputs
+    assert all(type(seed) is int and 0 <= seed < 2 ** variants.SEED_BITS for seed in seeds)
+    assert max(seeds) >= 2 ** (variants.SEED_BITS - 4)  # the whole range is drawn, not a small part of it
 
 
-def test_a_short_secret_is_refused(tmp_path):
-    path = tmp_path / "course_secret"
-    path.write_bytes(b"guessable\n")
-    with pytest.raises(SystemExit, match="at least"):
-        variants.course_secret(path)
-
-
-def test_seeds_are_per_student_reproducible_and_depend_on_the_secret(tmp_path):
-    secret = variants.course_secret(tmp_path / "a")
-    other = variants.course_secret(tmp_path / "b")
-    ids = [f"s{i:03d}" for i in range(1000)] + ["alice", "alice@example.org"]
-    seeds = {variants.student_seed(secret, "linear_layers", s) for s in ids}
-    assert len(seeds) == len(ids)  # no two students share inputs
-    assert all(0 <= seed < 2 ** 56 for seed in seeds)
-    assert variants.student_seed(secret, "linear_layers", "alice") == variants.student_seed(secret, "linear_layers",
-                                                                                              "alice")
-    assert variants.student_seed(secret, "linear_layers", "alice") != variants.student_seed(other, "linear_layers",
-                                                                                              "alice")
-    assert variants.student_seed(secret, "linear_layers", "alice") != variants.student_seed(secret, "other", "alice")
+def test_no_course_secret_is_needed_or_made(tmp_path, monkeypatch):
+    """The seed depends on nothing an instructor must keep (the old per-student secret is gone)."""
+    monkeypatch.chdir(tmp_path)
+    variants.grading_seed()
+    assert list(tmp_path.iterdir()) == []
+    assert not hasattr(variants, "student_seed") and not hasattr(variants, "course_secret")
