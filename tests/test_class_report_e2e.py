@@ -82,7 +82,7 @@ def planted_class() -> tuple[dict[str, dict[str, bytes]], dict[str, list[str]]]:
             continue
         key = declared["MISCONCEPTION"]
         for i in range(2):
-            sid = f"m-{key.replace('_', '-')}-{i}"
+            sid = f"m-{path.stem.replace('_', '-')}-{i}"  # two corpus files may plant one misconception
             students[sid] = _package({declared["TARGET"]: path.read_text()})
             planted.setdefault(key, []).append(sid)
     own = (PLANTED / "near_copy_a.py").read_text()

@@ -432,11 +432,20 @@ def test_a_grade_made_without_the_sandbox_or_by_another_grader_is_graded_again(s
     assert "2 submission(s) unchanged" in out, out
     assert {s: r["seed"] for s, r in _records(course).items()} == {s: r["seed"] for s, r in second.items()}
 
-    for changed in (course / "hidden_checks" / "test_param_count_hidden.py", course / "grading_task.py",
-                    course / "linear_checks" / "report.py"):
-        changed.write_text(changed.read_text() + "\n# changed by the test: a new version of the grader\n")
-        out = run("autograde", "--jobs", "1")
-        assert "unchanged" not in out and "2 of 2 submission(s) graded" in out, (changed.name, out)
+    # Any file of the grading code changes how grades are made (the fingerprint, without grading) ...
+    course_module = load_by_path("course_for_grader_fingerprint", course / "course.py")
+    before = course_module.grader_fingerprint(True)
+    for changed in (course / "grading_task.py", course / "linear_checks" / "report.py"):
+        original = changed.read_text()
+        changed.write_text(original + "\n# changed by the test: a new version of the grader\n")
+        assert course_module.grader_fingerprint(True) != before, changed.name
+        changed.write_text(original)
+    assert course_module.grader_fingerprint(True) == before != course_module.grader_fingerprint(False)
+    # ... and a changed check regrades everyone.
+    changed = course / "hidden_checks" / "test_param_count_hidden.py"
+    changed.write_text(changed.read_text() + "\n# changed by the test: a new version of the grader\n")
+    out = run("autograde", "--jobs", "1")
+    assert "unchanged" not in out and "2 of 2 submission(s) graded" in out, out
 
 
 def test_the_feedback_keeps_hidden_expected_values_out_and_the_record_keeps_them(small_class):
