@@ -31,7 +31,7 @@ class Speed:
         self.grading, self.exercise, self.ends = grading, exercise, ends
 
     def compare(self, prepare, cases: list[tuple], verify, reference: dict[str, bytes], *, what: str, than: str,
-                limit: float, hint: str = "", blocks: int = 4, misconception: str = "") -> float:
+                limit: float, hint: str = "", blocks: int = 2, misconception: str = "") -> float:
         """Fail when the student's prepare(module)(*case) takes more than `limit` times the reference's.
 
         prepare(module) gets the module (a Remote: the student's, or the reference's, whose file
