@@ -71,8 +71,8 @@ MAX_TOTAL_BYTES = 50 * MIB  # everything read from one submission
 MAX_ENTRIES = 2000  # files and folders in one submission
 MAX_ZIP_DIRECTORY_BYTES = 4 * MIB  # the zip's list of entries (parsed into memory)
 NESTED_ARCHIVES = (".zip", ".tar", ".gz", ".tgz", ".bz2", ".xz", ".7z", ".rar", ".whl", ".jar")
-QUIET = {"__pycache__", ".ipynb_checkpoints", "__MACOSX", ".DS_Store", "Thumbs.db",
-         "submission_secret.txt", "timestamp.txt"}  # never mentioned (the last two: nbgrader's own, written by its submit)
+NBGRADER_OWN_FILES = ("timestamp.txt", "submission_secret.txt")  # nbgrader's submit adds them to every submission
+QUIET = {"__pycache__", ".ipynb_checkpoints", "__MACOSX", ".DS_Store", "Thumbs.db", *NBGRADER_OWN_FILES}  # never mentioned
 MAX_ID = 100  # characters of a student id
 ID_SIGNS = ".@-+"  # besides letters, marks and digits, after the first character
 NOTES_FILE = "collect_notes.json"

@@ -71,10 +71,6 @@ RESULTS = COURSE / "results"  # <student>.json: every check's verdict, the seed 
 GRADING_TASK = COURSE / "grading_task.py"  # what a worker runs (uploaded to the cluster)
 
 
-# Files nbgrader's submit adds to every submission itself: never "files you added".
-NBGRADER_OWN_FILES = ("timestamp.txt", "submission_secret.txt")
-
-
 def say(*parts) -> None:
     print(*parts, flush=True)
 
@@ -558,7 +554,7 @@ def stage(student: str) -> Path:
             why = "was not handed in" if isinstance(exc, FileNotFoundError) else f"was not used ({exc})"
             notes.append(f"{rel} {why}: its exercise was graded on the unchanged stub (0 points).")
     released = {str(p.relative_to(RELEASE)) for p in RELEASE.rglob("*") if p.is_file()} if RELEASE.is_dir() else set()
-    used = {NOTEBOOK, *NBGRADER_OWN_FILES, *STUDENT_FILES, *released}
+    used = {NOTEBOOK, *collector.NBGRADER_OWN_FILES, *STUDENT_FILES, *released}
     extra = sorted(str(p.relative_to(src)) for p in src.rglob("*")
                    if p.is_file() and str(p.relative_to(src)) not in used
                    and not str(p.relative_to(src)).startswith(("autograder/", "linear_exercises/"))
