@@ -1,4 +1,4 @@
-"""The class report: one HTML page that says what the class got wrong (course.py report writes it).
+"""The class report: one HTML page that says what the class got wrong (reporting.py writes it).
 
 It is made from the records autograde keeps in results/<student>.json (every check's
 verdict, the misconception it recognised, its outcome, the grading notes), so it reads

@@ -46,7 +46,7 @@ Not defended against (out of scope here):
 - a download folder changed by someone else while collection runs, or links above the
   download folder itself (the instructor chose that path);
 - the exchange route (`nbgrader collect`), which copies the exchange with nbgrader's code;
-  course.stage() reads submitted/ without following links for both routes.
+  staging.stage() reads submitted/ without following links for both routes.
 """
 
 from __future__ import annotations

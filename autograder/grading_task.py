@@ -1,4 +1,4 @@
-"""What a dask worker runs to grade one submission (course.py autograde submits it).
+"""What a dask worker runs to grade one submission (autograde.py submits it).
 
 This module is uploaded to the scheduler and the workers (dask's Client.upload_file), with a *kit*: the course's
 grading material packed as one tar archive (the checks package, the hidden checks, the
@@ -13,7 +13,7 @@ bubblewrap, and nothing of the course folder.
     grade(name, ...)    the task: one student's staged files in, plain data out: the
                         student's scores per graded cell, the autograded notebook and the
                         feedback HTML, and how long it took. The client writes them into
-                        the one gradebook with nbgrader's own API (course.py), so the
+                        the one gradebook with nbgrader's own API (gradebook.py), so the
                         worker's gradebook only ever holds the student being graded.
 
 The student's code runs only in the sandbox (linear_checks.sandbox), never in this
@@ -101,7 +101,7 @@ class Grader:
         os.environ["PATH"] = os.pathsep.join([str(Path(sys.executable).parent), os.environ.get("PATH", "")])
         os.environ["LINEAR_HIDDEN_CHECKS"] = str(course / "hidden_checks")
         _forget_kit_modules()  # an earlier kit's checks, if this worker process graded with one
-        sys.path.insert(0, str(course))  # this kit's linear_checks and nbgrader_plugins
+        sys.path.insert(0, str(course))  # this kit's linear_checks, nbgrader_plugins and paths
         import torch
 
         torch.set_num_threads(1)
@@ -203,7 +203,7 @@ def _forget_kit_modules(course: str | None = None) -> None:
     """
     for name, module in list(sys.modules.items()):
         loaded_from_kit = course is not None and str(getattr(module, "__file__", None) or "").startswith(course + os.sep)
-        if loaded_from_kit or (course is None and name.split(".")[0] in ("linear_checks", "nbgrader_plugins")):
+        if loaded_from_kit or (course is None and name.split(".")[0] in ("linear_checks", "nbgrader_plugins", "paths")):
             del sys.modules[name]  # the kit's checks, hidden ones included (pytest imported them)
     while course and course in sys.path:
         sys.path.remove(course)

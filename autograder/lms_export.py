@@ -1,6 +1,6 @@
 """Grade files that Canvas and Moodle can import, with the points of each exercise.
 
-course.py calls these functions; this module only needs the standard library. Its input:
+export.py calls these functions; this module only needs the standard library. Its input:
 
 - rows: one dict per student, e.g.
       {"student_id": "s001", "first_name": "Ada", "last_name": "Lovelace",
@@ -8,7 +8,7 @@ course.py calls these functions; this module only needs the standard library. It
        "total": 17}
   "points" holds every exercise key; first_name, last_name and email may be "" (a student
   without a class list has last_name = id, first_name = "" and email = "").
-  course.py export builds them from the gradebook.
+  export.py builds them from the gradebook.
 - exercises: the EXERCISES table (linear_checks/exercises.py): number, key, title, points.
 
 Both writers refuse (ValueError) a row that could put wrong grades in the gradebook: an

@@ -16,9 +16,10 @@ import sys
 from pathlib import Path
 
 COURSE = Path(__file__).resolve().parent
-sys.path.insert(0, str(COURSE))  # nbgrader_plugins
+sys.path.insert(0, str(COURSE))  # nbgrader_plugins, paths
 
-from nbgrader_plugins import ASSIGNMENT, STUDENT_FILES  # noqa: E402
+from nbgrader_plugins import STUDENT_FILES  # noqa: E402
+from paths import ASSIGNMENT  # noqa: E402
 
 c = get_config()  # noqa: F821 - provided by traitlets when it reads this file
 
@@ -44,7 +45,7 @@ if c.Exchange.root == str(COURSE / "exchange"):  # formgrader hides release and 
 # generate_assignment (make release, make publish, formgrader's Generate button) rebuilds
 # source/ (student stubs, checks) first, then completes the release (lessons, README,
 # datasets) and checks it: a release that would give solutions or hidden checks away is
-# removed and the command fails (course.py before_generate() and finish_release()).
+# removed and the command fails (assign.py before_generate() and finish_release()).
 c.GenerateAssignment.pre_convert_hook = "nbgrader_plugins.before_generate"
 c.GenerateAssignment.post_convert_hook = "nbgrader_plugins.finish_release"
 
@@ -63,7 +64,7 @@ c.Autograde.sanitize_preprocessors = [
     "nbgrader.preprocessors.OverwriteCells",
     "nbgrader.preprocessors.CheckCellMetadata",
 ]
-# course.py autograde computes the verdicts before the notebook runs; a test cell only prints them.
+# autograde (grading_task.py) computes the verdicts before the notebook runs; a test cell only prints them.
 # Run by hand (nbgrader autograde), the first test cell checks every exercise live.
 c.Execute.timeout = 300
 c.Execute.kernel_name = "python3"

@@ -25,11 +25,8 @@ import nbformat
 from nbgrader.preprocessors import NbGraderPreprocessor
 
 from linear_checks.exercises import EXERCISES  # the grader's own copy of the exercise table
+from paths import COURSE  # this folder (paths.py beside this file)
 
-COURSE = Path(__file__).resolve().parent
-REPO = COURSE.parent
-ASSIGNMENT = "linear_layers"
-NOTEBOOK = "linear_layers.ipynb"
 NOTE_MARK = "linear-layers-grading-note"
 
 
@@ -45,14 +42,14 @@ def load_module(name: str, path: Path):
 
 
 # GenerateAssignment's pre_convert_hook and post_convert_hook (nbgrader_config.py names them by
-# these dotted names, which keeps the configuration plain data): course.py's before_generate()
+# these dotted names, which keeps the configuration plain data): assign.py's before_generate()
 # and finish_release(), imported from this folder only when generate_assignment runs.
 def before_generate(**kwargs) -> None:
-    load_module("linear_layers_course", COURSE / "course.py").before_generate(**kwargs)
+    load_module("linear_layers_assign", COURSE / "assign.py").before_generate(**kwargs)
 
 
 def finish_release(**kwargs) -> None:
-    load_module("linear_layers_course", COURSE / "course.py").finish_release(**kwargs)
+    load_module("linear_layers_assign", COURSE / "assign.py").finish_release(**kwargs)
 
 
 # The files a student hands in besides the notebook: autograde keeps these as submitted.

@@ -20,7 +20,7 @@ student why in general terms, never with its expected values (report.for_student
 the instructor's records keep the full message.
 
 What it gives up: two gradings of an unchanged submission would draw different inputs, so
-course.py does not grade an unchanged submission again (the regrade cache, graded.json):
+autograde.py does not grade an unchanged submission again (the regrade cache, graded.json):
 it keeps its grade and its seed. A --force regrade draws new inputs; a correct submission
 passes on any inputs, and a borderline one (a tolerance met on some inputs only) can move.
 What it does not do: a student's own check() always asks the same questions (seed 0), and

@@ -30,8 +30,20 @@ import time
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
-SOLUTIONS = REPO / "solutions"
 RESULTS = REPO / "bench-results"
+
+
+def _reference_package() -> Path:
+    """A temporary folder holding the reference package (the solutions laid over linear_exercises/'s helpers)."""
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("make_stubs_tool", REPO / "tools" / "make_stubs.py")
+    tool = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(tool)
+    return tool.temporary_reference_package()
+
+
+SOLUTIONS = _reference_package()
 sys.path.insert(0, str(SOLUTIONS))  # benchmark the reference solutions
 
 ROWS: list[dict] = []

@@ -1,12 +1,7 @@
 """linear_exercises: the graded exercises of the PyTorch linear-layers course.
 
-Exercises (edit these files; check them with check("manual_linear") or check()):
-    1. manual_linear.py   manual_linear, ManualLinear
-    2. param_count.py     linear_param_count, count_parameters
-    3. initialization.py  init_linear_ (and init_model_)
-    4. weight_viz.py      weight_grid, plot_weight_templates
-    5. low_rank.py        LowRankLinear
-    6. backward.py        linear_backward, LinearFunction
+Exercises: the files named in the export block below (`make stubs` writes it from the course's exercise table);
+check one with check("manual_linear"), all with check().
 Provided helpers: data.py (load_digits), training.py (train, accuracy, make_mlp),
 needs.py (needs: lesson cells that wait for an exercise let Run All go on).
 """
@@ -19,19 +14,21 @@ from .check import check, launch_checks
 
 if sys.argv[:1] == ["-m"]:  # `python -m linear_exercises` (a terminal self-check) is importing this package:
     launch_checks()  # its sandbox imports torch meanwhile, while the exercise files below do here
-from .exercises import EXERCISES
 from .needs import NotDone, needs
 
 # Each exercise file is imported on its own, so that a mistake in one (a syntax error,
 # say) leaves the others usable; the error comes back when you use the broken one.
+# BEGIN EXERCISE EXPORTS (make stubs writes this block from the exercise table)
 _EXPORTS = {
-    "manual_linear": ("manual_linear", "ManualLinear"),
-    "param_count": ("linear_param_count", "count_parameters"),
-    "initialization": ("SCHEMES", "init_linear_", "init_model_"),
-    "weight_viz": ("weight_grid", "plot_weight_templates"),
+    "manual_linear": ("manual_linear", "ManualLinear",),
+    "param_count": ("linear_param_count", "count_parameters",),
+    "initialization": ("SCHEMES", "init_linear_", "init_model_",),
+    "weight_viz": ("weight_grid", "plot_weight_templates",),
     "low_rank": ("LowRankLinear",),
-    "backward": ("linear_backward", "LinearFunction"),
+    "backward": ("linear_backward", "LinearFunction",),
+    "lora": ("LoRALinear", "lora_param_count",),
 }
+# END EXERCISE EXPORTS
 IMPORT_ERRORS: dict[str, BaseException] = {}
 for _module, _names in _EXPORTS.items():
     try:
@@ -44,21 +41,4 @@ for _module, _names in _EXPORTS.items():
         continue
     globals().update({_name: getattr(_loaded, _name) for _name in _names})
 
-__all__ = [
-    "EXERCISES",
-    "LinearFunction",
-    "SCHEMES",
-    "LowRankLinear",
-    "ManualLinear",
-    "NotDone",
-    "check",
-    "count_parameters",
-    "init_linear_",
-    "init_model_",
-    "linear_backward",
-    "linear_param_count",
-    "manual_linear",
-    "needs",
-    "plot_weight_templates",
-    "weight_grid",
-]
+__all__ = ["NotDone", "check", "needs", *(name for names in _EXPORTS.values() for name in names)]

@@ -27,6 +27,8 @@ from pathlib import Path
 
 import pytest
 
+from conftest import REFERENCE
+
 REPO = Path(__file__).resolve().parents[1]
 NOTEBOOK = REPO / "notebooks" / "02_geometry.ipynb"
 ARTIFACTS = REPO / "artifacts"
@@ -127,7 +129,7 @@ def test_transformation_explorer_responds_in_chromium(tmp_path):
     port, token = _free_port(), secrets.token_hex(16)
     env = {
         **os.environ,
-        "PYTHONPATH": str(REPO / "solutions"),
+        "PYTHONPATH": str(REFERENCE),
         "LINEAR_COURSE_OFFLINE": "1",
         "JUPYTER_RUNTIME_DIR": str(tmp_path / "runtime"),
         "JUPYTER_CONFIG_DIR": str(tmp_path / "config"),   # ignore the user's Jupyter settings

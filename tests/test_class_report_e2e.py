@@ -28,7 +28,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import REPO, SOLUTIONS, load_by_path
+from conftest import REPO, SOLUTIONS, load_course
 
 pytestmark = pytest.mark.slow
 WRONG = REPO / "tests" / "wrong_implementations"
@@ -101,8 +101,7 @@ def planted_class() -> tuple[dict[str, dict[str, bytes]], dict[str, list[str]]]:
 
 @pytest.fixture(scope="module")
 def reported(tmp_path_factory):
-    course = load_by_path("linear_course_report", REPO / "autograder" / "course.py").copy_course(
-        tmp_path_factory.mktemp("course"))
+    course = load_course().assign.copy_course(tmp_path_factory.mktemp("course"))
 
     def run(*args: str) -> str:
         proc = subprocess.run([sys.executable, str(course / "course.py"), *args], text=True, capture_output=True,

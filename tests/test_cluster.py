@@ -21,7 +21,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import REPO, SOLUTIONS, load_by_path
+from conftest import REPO, SOLUTIONS, load_by_path, load_course
 
 LoopbackCluster = load_by_path("loopback_cluster", REPO / "tools" / "loopback_cluster.py").LoopbackCluster
 
@@ -51,18 +51,9 @@ def _grades(course: Path) -> dict[str, dict]:
         return {r.pop("student_id"): r for r in csv.DictReader(f)}
 
 
-def _course_module(course: Path):
-    """The course copy's course.py, imported without leaving its folder on sys.path."""
-    saved = list(sys.path)
-    try:
-        return load_by_path("linear_course_cluster", course / "course.py")
-    finally:
-        sys.path[:] = saved
-
-
 @pytest.fixture(scope="module")
 def course(tmp_path_factory):
-    course = _course_module(REPO / "autograder").copy_course(tmp_path_factory.mktemp("course"))
+    course = load_course().assign.copy_course(tmp_path_factory.mktemp("course"))
     subprocess.run([sys.executable, str(course / "course.py"), "release"], check=True, capture_output=True,
                    timeout=600)
     _make_class(course, 12)
@@ -121,8 +112,7 @@ def test_the_local_cluster_refuses_a_client_without_its_certificate(course):
     from distributed import Client
     from distributed.security import Security
 
-    course_py = _course_module(course)
-    with course_py._dask_client(None, 1) as client:
+    with load_course(course).autograde._dask_client(None, 1) as client:
         address = client.scheduler.address
         assert address.startswith("tls://127.0.0.1:")
         # with a certificate of their own making, and in plain TCP
@@ -135,10 +125,10 @@ def test_the_kit_is_private_to_the_worker(course, tmp_path):
     """The unpacked kit holds the hidden checks: its folder is readable by its owner only."""
     from linear_checks import verdicts
 
-    course_py = _course_module(course)
+    course_py = load_course(course)
     grading_task = load_by_path("grading_task_of_the_copy", course / "grading_task.py")
-    course_py.WORK.mkdir(exist_ok=True)
-    plugin = grading_task.KitPlugin(course_py.grading_kit(), isolate=True)
+    course_py.paths.WORK.mkdir(exist_ok=True)
+    plugin = grading_task.KitPlugin(course_py.autograde.grading_kit(), isolate=True)
     plugin.setup()
     try:
         assert plugin.folder.stat().st_mode & 0o777 == 0o700
@@ -146,7 +136,8 @@ def test_the_kit_is_private_to_the_worker(course, tmp_path):
         kit_package = plugin.folder / "autograder" / "source" / "linear_layers" / "linear_exercises"
         assert kit_package.is_dir()  # the package's other files, restored from source/ by nbgrader
         sent = {p.name for p in kit_package.iterdir()}
-        assert not sent & {Path(f).name for f in course_py.STUDENT_FILES}  # no reference solution leaves
+        student_files = {Path(f).name for f in course_py.nbgrader_plugins.STUDENT_FILES}
+        assert not sent & student_files  # no reference solution leaves
         con = sqlite3.connect(plugin.folder / "autograder" / "gradebook.db")
         assert con.execute("SELECT COUNT(*) FROM student").fetchone() == (0,)  # no other student's data
         assert con.execute("SELECT name FROM assignment").fetchall() == [("linear_layers",)]
@@ -176,27 +167,28 @@ class _Done:
 def test_a_task_that_fails_for_good_gives_a_zero_row_feedback_that_says_why_and_a_retry_next_time(course):
     from nbgrader.api import Gradebook
 
-    course_py = _course_module(course)
-    course_py._record_graded({"zz-failed": "old-fingerprint"}, {"zz-failed": 7})
+    course_py = load_course(course)
+    course_py.records._record_graded({"zz-failed": "old-fingerprint"}, {"zz-failed": 7})
     with Gradebook(f"sqlite:///{course / 'gradebook.db'}") as gb:
-        result = course_py._take(_Failed(), "zz-failed", 7, gb)
+        result = course_py.autograde._take(_Failed(), "zz-failed", 7, gb, ["a grading note"])
         assert not result["success"] and "KilledWorker" in result["error"]
         sub = gb.find_submission("linear_layers", "zz-failed")
         assert sub.score == 0 and sub.max_score == 19
         assert gb.find_student("zz-failed").last_name == "zz-failed"
-    course_py._record_graded({}, {}, failed=["zz-failed"])
-    assert "zz-failed" not in course_py._graded()  # graded again by the next autograde
+    course_py.records._record_graded({}, {}, failed=["zz-failed"])
+    assert "zz-failed" not in course_py.records._graded()  # graded again by the next autograde
     page = (course / "feedback" / "zz-failed" / "linear_layers" / "linear_layers.html").read_text()
     assert "could not be graded" in page and "KilledWorker" in page
     record = json.loads((course / "results" / "zz-failed.json").read_text())  # what the class report reads
     assert (record["success"], record["seed"], record["exercises"]) == (False, 7, [])
+    assert record["notes"] == ["a grading note"]  # from staging, passed in memory
     assert "KilledWorker" in record["error"]
 
 
 def test_a_regrade_keeps_what_the_instructor_gave_and_writes_only_that_students_files(course):
     from nbgrader.api import Gradebook
 
-    course_py = _course_module(course)
+    take = load_course(course).autograde._take
     cells = ["check_manual_linear", "check_param_count", "check_init", "check_weight_viz", "check_low_rank",
              "check_backward"]
 
@@ -207,7 +199,7 @@ def test_a_regrade_keeps_what_the_instructor_gave_and_writes_only_that_students_
                                                            "comments": {}}}}}
 
     with Gradebook(f"sqlite:///{course / 'gradebook.db'}") as gb:
-        course_py._take(_Done(result(0, {})), "zz-regraded", 7, gb)
+        take(_Done(result(0, {})), "zz-regraded", 7, gb)
         grade = gb.find_grade("check_backward", "linear_layers", "linear_layers", "zz-regraded")
         grade.extra_credit = 1.5
         gb.db.commit()
@@ -215,7 +207,7 @@ def test_a_regrade_keeps_what_the_instructor_gave_and_writes_only_that_students_
                    "feedback/s00/linear_layers/linear_layers.html": b"another student's feedback",
                    "hidden_checks/zz-regraded/linear_layers/x.py": b"not a course file",
                    "feedback/zz-regraded/../s00/linear_layers.html": b"out"}
-        course_py._take(_Done(result(1, hostile)), "zz-regraded", 7, gb)
+        take(_Done(result(1, hostile)), "zz-regraded", 7, gb)
         grade = gb.find_grade("check_backward", "linear_layers", "linear_layers", "zz-regraded")
         assert (grade.auto_score, grade.extra_credit) == (1, 1.5)  # the new automatic score, the extra credit kept
         assert gb.find_submission("linear_layers", "zz-regraded").score == 6 + 1.5

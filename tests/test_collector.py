@@ -17,12 +17,12 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from conftest import REPO, load_by_path
+from conftest import REPO, load_by_path, load_course
 
 collector = load_by_path("course_collector_for_tests", REPO / "autograder" / "collector.py")
-plugins = load_by_path("course_plugins_for_collector_tests", REPO / "autograder" / "nbgrader_plugins.py")
-FILES = [plugins.NOTEBOOK, *plugins.STUDENT_FILES]
-NOTEBOOK = plugins.NOTEBOOK
+plugins = load_course().nbgrader_plugins
+NOTEBOOK = load_course().paths.NOTEBOOK
+FILES = [NOTEBOOK, *plugins.STUDENT_FILES]
 MANUAL = "linear_exercises/manual_linear.py"
 SECRET = "TOP-SECRET-REFERENCE-SOLUTION"
 
@@ -391,13 +391,12 @@ def test_note_cell_escapes_html_and_markdown_and_keeps_one_line_per_note():
 # -- the course commands ------------------------------------------------------------------
 @pytest.fixture(scope="module")
 def course(tmp_path_factory):
-    """course.py loaded from a copy of the course (its COURSE is that copy)."""
+    """The course's modules loaded from a copy of the course (their paths.COURSE is that copy)."""
     base = tmp_path_factory.mktemp("course")
-    folder = load_by_path("course_for_collector_copy", REPO / "autograder" / "course.py").copy_course(base)
-    module = load_by_path("course_for_collector_tests", folder / "course.py")
-    release = module.RELEASE
+    module = load_course(load_course().assign.copy_course(base))
+    release = module.paths.RELEASE
     release.mkdir(parents=True)  # stage() falls back on the released notebook
-    shutil.copy2(module.SOURCE / NOTEBOOK, release / NOTEBOOK)
+    shutil.copy2(module.paths.SOURCE / NOTEBOOK, release / NOTEBOOK)
     return module
 
 
@@ -407,25 +406,26 @@ def test_collect_zip_prints_problems_and_stage_adds_the_notes(course, tmp_path, 
     nb = nbformat.writes(nbformat.v4.new_notebook())
     _zip(download / "alice.zip", {NOTEBOOK: nb, "linear_layers/inner.zip": b"", MANUAL: "# alice\n"})
     (download / "not a student.zip").write_bytes(b"")
-    course.collect(str(download))
+    course.collect.collect(str(download))
     out = capsys.readouterr().out.splitlines()
     assert out[0].startswith("collect: 1 submission(s) in ") and "2 problem(s)" in out[0]
     assert out[1:] == ["  skipped 'not a student.zip': the name does not start with a valid student id "
                        "(it holds a blank)",
                        "  alice: Archives inside your submission are not opened: linear_layers/inner.zip. "
                        "Put your files in directly."]
-    assert not list((course.COURSE / "submitted" / "alice").rglob("collect_notes.json"))
-    staged = course.stage("alice")
+    assert not list((course.paths.COURSE / "submitted" / "alice").rglob("collect_notes.json"))
+    staged, notes = course.staging.stage("alice")
     assert (staged / MANUAL).read_text() == "# alice\n"
     first = nbformat.read(staged / NOTEBOOK, as_version=4).cells[0]
     assert plugins._notes_of(first)[0] == ("Archives inside your submission are not opened: linear_layers/inner.zip. "
                                           "Put your files in directly.")
+    assert plugins._notes_of(first) == notes  # the notes stage() returns for results/<id>.json
 
 
 def test_stage_never_follows_links_and_caps_sizes(course, tmp_path):
     secret = _folder(tmp_path / "reference", {rel: SECRET for rel in FILES})
     (secret / "timestamp.txt").write_text(SECRET)
-    src = course.COURSE / "submitted" / "mallory" / "linear_layers"
+    src = course.paths.COURSE / "submitted" / "mallory" / "linear_layers"
     shutil.rmtree(src.parent, ignore_errors=True)
     (src / "linear_exercises").mkdir(parents=True)
     (src / NOTEBOOK).symlink_to(secret / NOTEBOOK)
@@ -434,7 +434,7 @@ def test_stage_never_follows_links_and_caps_sizes(course, tmp_path):
     os.mkfifo(src / "linear_exercises" / "param_count.py")
     (src / "linear_exercises" / "initialization.py").write_text("x" * (collector.MAX_PY_BYTES + 1))
     (src / "linear_exercises" / "weight_viz.py").write_text("# mallory\n")
-    staged = course.stage("mallory")
+    staged, _ = course.staging.stage("mallory")
     for path in staged.rglob("*"):
         if path.is_file():
             assert SECRET not in path.read_text(errors="replace"), path
@@ -458,7 +458,7 @@ def test_zoe_is_collected_graded_and_exported_and_colliding_ids_are_flagged(tmp_
     import subprocess
     import sys
 
-    course = load_by_path("course_for_ids_copy", REPO / "autograder" / "course.py").copy_course(tmp_path / "course")
+    course = load_course().assign.copy_course(tmp_path / "course")
 
     def run(*args: str) -> str:
         proc = subprocess.run([sys.executable, str(course / "course.py"), *args], text=True, capture_output=True,

@@ -12,7 +12,7 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from conftest import REPO, load_by_path
+from conftest import REPO, load_course
 
 COURSE = REPO / "autograder"
 NOTEBOOK = COURSE / "source" / "linear_layers" / "linear_layers.ipynb"
@@ -20,7 +20,9 @@ NOTEBOOK = COURSE / "source" / "linear_layers" / "linear_layers.ipynb"
 
 @pytest.fixture(scope="module")
 def exercises():
-    return load_by_path("exercise_table_for_course_tests", REPO / "solutions" / "linear_exercises" / "exercises.py").EXERCISES
+    from linear_checks.exercises import EXERCISES
+
+    return EXERCISES
 
 
 def _nbgrader(cell) -> dict:
@@ -50,7 +52,7 @@ def test_every_cell_is_locked_and_the_notebook_is_clean():
 
 
 def test_students_keep_exactly_their_exercise_files(exercises):
-    plugins = load_by_path("course_plugins_for_tests", COURSE / "nbgrader_plugins.py")
+    plugins = load_course().nbgrader_plugins
     assert plugins.STUDENT_FILES == [f"linear_exercises/{e.module}" for e in exercises]
     config = (COURSE / "nbgrader_config.py").read_text()
     assert "exclude_overwriting = {ASSIGNMENT: STUDENT_FILES}" in config
@@ -58,7 +60,7 @@ def test_students_keep_exactly_their_exercise_files(exercises):
 
 
 def test_release_has_stubs_public_checks_and_no_solutions(tmp_path, make_stubs):
-    course = load_by_path("course_for_release_test", COURSE / "course.py").copy_course(tmp_path)
+    course = load_course().assign.copy_course(tmp_path)
     # JupyterLab autosaved a lesson after running it: outputs, a traceback with a path of this machine.
     lesson = sorted((tmp_path / "notebooks").glob("0*.ipynb"))[0]
     nb = nbformat.read(lesson, as_version=4)
@@ -72,8 +74,8 @@ def test_release_has_stubs_public_checks_and_no_solutions(tmp_path, make_stubs):
                           text=True, timeout=300)
     assert proc.returncode == 0, proc.stdout + proc.stderr
     release = course / "release" / "linear_layers"
-    course_module = load_by_path("course_for_release_check", course / "course.py")
-    assert course_module.release_problems(release) == []
+    leaks = load_course(course).leaks
+    assert leaks.release_problems(release) == []
     stubs = tmp_path / "expected-stubs"
     make_stubs.write(stubs)
     for path in stubs.glob("*.py"):
@@ -92,30 +94,23 @@ def test_release_has_stubs_public_checks_and_no_solutions(tmp_path, make_stubs):
     # What the release check says when such a notebook, or a machine path, gets in anyway.
     nbformat.write(nb, release / lesson.name)
     (release / "notes.txt").write_text(f"see {tmp_path}/solutions and {Path.home()}/notes")
-    problems = course_module.release_problems(release)
+    problems = leaks.release_problems(release)
     assert any(p.startswith(lesson.name) and "outputs" in p for p in problems), problems
     assert any(p.startswith("notes.txt") and "path of this machine" in p for p in problems), problems
 
 
 def _exercise_files() -> set[str]:
-    return {e.module for e in load_by_path("exercise_table_for_readme", REPO / "solutions" / "linear_exercises"
-                                           / "exercises.py").EXERCISES}
-
-
-def test_the_graders_exercise_table_equals_the_solutions_one():
-    """The grader reads its own copy of the table (never a student's); it must say the same."""
     from linear_checks.exercises import EXERCISES
 
-    solutions = load_by_path("exercise_table_for_equality", REPO / "solutions" / "linear_exercises" / "exercises.py")
-    assert [tuple(vars(e).values()) for e in EXERCISES] == [tuple(vars(e).values()) for e in solutions.EXERCISES]
+    return {e.module for e in EXERCISES}
 
 
 def test_class_grading_refuses_to_run_without_a_sandbox(monkeypatch):
     """Without bubblewrap, autograde stops and says how to go on; nothing is graded."""
-    course = load_by_path("course_for_no_sandbox_test", COURSE / "course.py")
-    monkeypatch.setattr(course.shutil, "which", lambda name: None)
+    autograde = load_course().autograde
+    monkeypatch.setattr(autograde.shutil, "which", lambda name: None)
     with pytest.raises(SystemExit, match="bubblewrap .* --no-sandbox"):
-        course.autograde(["nobody"], jobs=1)
+        autograde.autograde(["nobody"], jobs=1)
 
 
 def test_feedback_says_when_code_ran_without_a_sandbox():
@@ -128,27 +123,26 @@ def test_feedback_says_when_code_ran_without_a_sandbox():
 
 
 def test_class_list_names_students_for_formgrader(tmp_path):
-    course_dir = load_by_path("course_for_class_list", COURSE / "course.py").copy_course(tmp_path)
-    course = load_by_path("course_for_class_list_copy", course_dir / "course.py")
+    course = load_course(load_course().assign.copy_course(tmp_path))
     (tmp_path / "class.csv").write_text("id,first_name,last_name,email\nada,Ada,Lovelace,ada@example.org\nbob,,,\n")
-    assert course.import_students(tmp_path / "class.csv") == 2
+    assert course.gradebook.import_students(tmp_path / "class.csv") == 2
     from nbgrader.api import Gradebook
 
-    with Gradebook(f"sqlite:///{course.GRADEBOOK}") as gb:
+    with Gradebook(f"sqlite:///{course.paths.GRADEBOOK}") as gb:
         ada, bob = gb.find_student("ada"), gb.find_student("bob")
         assert (ada.first_name, ada.last_name, ada.email) == ("Ada", "Lovelace", "ada@example.org")
         assert (bob.first_name, bob.last_name) == ("", "bob")  # named by the id, never "None, None"
     (tmp_path / "bad.csv").write_text("id,first_name\n../eve,Eve\n")
     with pytest.raises(SystemExit, match="line 2"):
-        course.import_students(tmp_path / "bad.csv")
+        course.gradebook.import_students(tmp_path / "bad.csv")
 
 
 def test_student_requirements_hold_no_instructor_tool():
     """The release's requirements.txt is the package's own dependency list: what the lessons and checks need."""
     import tomllib
 
-    course = load_by_path("course_for_requirements", COURSE / "course.py")
-    wanted = {line.split(">=")[0] for line in course.student_requirements().splitlines() if not line.startswith("#")}
+    assign = load_course().assign
+    wanted = {line.split(">=")[0] for line in assign.student_requirements().splitlines() if not line.startswith("#")}
     assert {"torch", "torchvision", "matplotlib", "jupyterlab", "pytest"} <= wanted
     instructor = tomllib.loads((REPO / "pyproject.toml").read_text())["project"]["optional-dependencies"]["instructor"]
     assert {"nbgrader", "distributed", "copydetect"} <= {spec.split(">=")[0] for spec in instructor}
@@ -162,7 +156,8 @@ def test_a_check_without_torch_says_what_to_install_in_one_line(tmp_path, make_s
                            capture_output=True, text=True)
     if probe.stdout.strip() != "True":
         pytest.skip("no Python without torch on this machine")
-    make_stubs.write(tmp_path / "linear_exercises")
+    make_stubs.write(tmp_path / "linear_exercises")  # as in the release: the package and the checks side by side
+    shutil.copytree(COURSE / "linear_checks", tmp_path / "linear_checks", ignore=shutil.ignore_patterns("__pycache__"))
     proc = subprocess.run([python, "-m", "linear_exercises", "manual_linear"], cwd=tmp_path, capture_output=True,
                           text=True, timeout=60)
     lines = (proc.stdout + proc.stderr).strip().splitlines()

@@ -12,9 +12,9 @@ import numpy as np
 import pytest
 import torch
 
-from conftest import REPO, SOLUTIONS, load_by_path
+from conftest import REPO, REFERENCE, load_by_path
 
-sys.path.insert(0, str(SOLUTIONS))
+sys.path.insert(0, str(REFERENCE))
 from linear_exercises import data  # noqa: E402
 
 SHIPPED = REPO / "datasets" / "mnist-t10k"
@@ -109,14 +109,14 @@ def test_missing_shipped_files_fall_back_to_the_8x8_digits(offline, monkeypatch,
     assert d.source == "sklearn-digits" and "is missing" in line and "8x8" in line, line
 
 
-@pytest.mark.parametrize("package", ["linear_exercises", "solutions/linear_exercises", "release/course/linear_exercises"])
+@pytest.mark.parametrize("package", ["linear_exercises", "release/course/linear_exercises"])
 def test_the_shipped_folder_is_found_from_the_package(package, monkeypatch, tmp_path):
     monkeypatch.delenv(data.SHIPPED_ENV, raising=False)
     if package.startswith("release/"):  # a student release: the package and datasets/ side by side
         root = tmp_path / "release" / "course"
         shutil.copytree(SHIPPED, root / "datasets" / "mnist-t10k")
         (root / "linear_exercises").mkdir()
-        shutil.copy(SOLUTIONS / "linear_exercises" / "data.py", root / "linear_exercises" / "data.py")
+        shutil.copy(REFERENCE / "linear_exercises" / "data.py", root / "linear_exercises" / "data.py")
         expected = root / "datasets" / "mnist-t10k"
         folder = tmp_path / package
     else:

@@ -19,7 +19,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import REPO, load_by_path
+from conftest import REPO, load_course
 
 SOLUTIONS = REPO / "solutions" / "linear_exercises"
 ASSIGNMENT = "linear_layers"
@@ -44,9 +44,9 @@ def _run(args: list, cwd: Path, env: dict, ok: bool = True) -> subprocess.Comple
 
 @pytest.fixture()
 def course(tmp_path):
-    """A copy of the course (tmp_path/repo/autograder) and its course.py, loaded from the copy."""
-    folder = load_by_path("course_for_buttons", REPO / "autograder" / "course.py").copy_course(tmp_path / "repo")
-    return folder, load_by_path("course_copy_for_buttons", folder / "course.py")
+    """A copy of the course (tmp_path/repo/autograder) and its modules, loaded from the copy."""
+    folder = load_course().assign.copy_course(tmp_path / "repo")
+    return folder, load_course(folder)
 
 
 def _hidden_files() -> list[Path]:
@@ -56,7 +56,7 @@ def _hidden_files() -> list[Path]:
 
 def assert_student_copy(folder: Path, module, stubs: dict[str, str]) -> None:
     """folder (the release, or its copy in the exchange) holds what students get, and nothing more."""
-    assert module.release_problems(folder) == []
+    assert module.leaks.release_problems(folder) == []
     files = [p for p in folder.rglob("*") if p.is_file()]
     for path in files:
         data = path.read_bytes()
@@ -205,8 +205,8 @@ def test_readme_exchange_commands_work_as_written(course, tmp_path, make_stubs):
 
 
 def test_one_exchange_setting_and_the_generate_hooks(course, monkeypatch):
-    """Exchange.root: the course's exchange/ folder, NBGRADER_EXCHANGE overriding it, read by course.py through
-    the same file; generate_assignment's hooks name the course's functions."""
+    """Exchange.root: the course's exchange/ folder, NBGRADER_EXCHANGE overriding it, read by the course's commands
+    through the same file; generate_assignment's hooks name the course's functions."""
     folder, module = course
     from traitlets.config import PyFileConfigLoader
 
@@ -215,14 +215,14 @@ def test_one_exchange_setting_and_the_generate_hooks(course, monkeypatch):
     monkeypatch.setenv("LINEAR_HIDDEN_CHECKS", os.environ.get("LINEAR_HIDDEN_CHECKS",
                                                               str(REPO / "autograder" / "hidden_checks")))
     monkeypatch.delenv("NBGRADER_EXCHANGE", raising=False)
-    assert module.exchange_outbound() == folder / "exchange" / "linear-layers" / "outbound" / ASSIGNMENT
+    assert module.nbgrader_commands.exchange_outbound() == folder / "exchange" / "linear-layers" / "outbound" / ASSIGNMENT
     assert (folder / "exchange").is_dir()  # formgrader offers Release and Collect only where it exists
     monkeypatch.setenv("NBGRADER_EXCHANGE", str(folder.parent / "elsewhere"))
-    assert module.exchange_outbound() == folder.parent / "elsewhere" / "linear-layers" / "outbound" / ASSIGNMENT
+    assert module.nbgrader_commands.exchange_outbound() == folder.parent / "elsewhere" / "linear-layers" / "outbound" / ASSIGNMENT
     config = PyFileConfigLoader("nbgrader_config.py", path=str(folder.parent)).load_config()  # the top folder's
     assert config.Exchange.root == str(folder.parent / "elsewhere")
     assert config.CourseDirectory.course_id == "linear-layers"
     hooks = config.GenerateAssignment
     assert (hooks.pre_convert_hook, hooks.post_convert_hook) == ("nbgrader_plugins.before_generate",
                                                                  "nbgrader_plugins.finish_release")
-    assert callable(module.before_generate) and callable(module.finish_release)
+    assert callable(module.assign.before_generate) and callable(module.assign.finish_release)

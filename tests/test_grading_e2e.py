@@ -26,7 +26,7 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from conftest import REPO, load_by_path
+from conftest import REPO, load_course
 from test_wrong_implementations import _declared
 
 pytestmark = pytest.mark.slow
@@ -152,8 +152,7 @@ def _digest(*folders: Path) -> dict[str, str]:
 
 @pytest.fixture(scope="module")
 def graded_class(tmp_path_factory):
-    course = load_by_path("linear_course", REPO / "autograder" / "course.py").copy_course(
-        tmp_path_factory.mktemp("course"))
+    course = load_course().assign.copy_course(tmp_path_factory.mktemp("course"))
 
     def run(*args: str) -> str:
         proc = subprocess.run([sys.executable, str(course / "course.py"), *args], text=True,
@@ -341,7 +340,7 @@ def test_a_second_autograde_grades_only_what_changed(graded_class):
 
 def test_exchange_round_trip(tmp_path):
     """publish -> (student) fetch_assignment, submit -> collect -> autograde -> export, through nbgrader's exchange."""
-    course = load_by_path("linear_course_exchange", REPO / "autograder" / "course.py").copy_course(tmp_path / "course")
+    course = load_course().assign.copy_course(tmp_path / "course")
     exchange, student = tmp_path / "exchange", tmp_path / "student"
     exchange.mkdir(mode=0o777)
     student.mkdir()
@@ -373,8 +372,7 @@ def test_exchange_round_trip(tmp_path):
 def small_class(tmp_path_factory):
     """A class of two in a fresh copy of the course, collected: alice (all solved), bob (exercise 1 without the bias:
     public and hidden checks fail with expected values). Returns (course, run)."""
-    course = load_by_path("linear_course_small", REPO / "autograder" / "course.py").copy_course(
-        tmp_path_factory.mktemp("small-course"))
+    course = load_course().assign.copy_course(tmp_path_factory.mktemp("small-course"))
 
     def run(*args: str) -> str:
         proc = subprocess.run([sys.executable, str(course / "course.py"), *args], text=True,
@@ -433,14 +431,14 @@ def test_a_grade_made_without_the_sandbox_or_by_another_grader_is_graded_again(s
     assert {s: r["seed"] for s, r in _records(course).items()} == {s: r["seed"] for s, r in second.items()}
 
     # Any file of the grading code changes how grades are made (the fingerprint, without grading) ...
-    course_module = load_by_path("course_for_grader_fingerprint", course / "course.py")
-    before = course_module.grader_fingerprint(True)
+    records = load_course(course).records
+    before = records.grader_fingerprint(True)
     for changed in (course / "grading_task.py", course / "linear_checks" / "report.py"):
         original = changed.read_text()
         changed.write_text(original + "\n# changed by the test: a new version of the grader\n")
-        assert course_module.grader_fingerprint(True) != before, changed.name
+        assert records.grader_fingerprint(True) != before, changed.name
         changed.write_text(original)
-    assert course_module.grader_fingerprint(True) == before != course_module.grader_fingerprint(False)
+    assert records.grader_fingerprint(True) == before != records.grader_fingerprint(False)
     # ... and a changed check regrades everyone.
     changed = course / "hidden_checks" / "test_param_count_hidden.py"
     changed.write_text(changed.read_text() + "\n# changed by the test: a new version of the grader\n")

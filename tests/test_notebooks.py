@@ -28,10 +28,10 @@ import pytest
 from nbclient import NotebookClient
 from nbclient.exceptions import CellExecutionError
 
+from conftest import REFERENCE, copy_stubs
+
 REPO = Path(__file__).resolve().parents[1]
 NOTEBOOK_DIR = REPO / "notebooks"
-SOLUTIONS = REPO / "solutions"
-MAKE_STUBS = REPO / "tools" / "make_stubs.py"
 TIMINGS_FILE = REPO / "artifacts" / "notebook-timings.txt"
 
 NOTEBOOKS = sorted(NOTEBOOK_DIR.glob("*.ipynb"))
@@ -167,20 +167,14 @@ def _report(request, label: str, runs: dict[str, Run], wall: float) -> None:
 
 @pytest.fixture(scope="module")
 def on_solutions(request):
-    runs, wall = _execute_all(NOTEBOOKS, SOLUTIONS)
+    runs, wall = _execute_all(NOTEBOOKS, REFERENCE)
     _report(request, "notebooks on the reference solutions", runs, wall)
     return runs
 
 
 @pytest.fixture(scope="module")
 def on_stubs(request, tmp_path_factory):
-    if not MAKE_STUBS.exists():
-        pytest.skip(f"{MAKE_STUBS.relative_to(REPO)} does not exist yet: no student stubs to run against")
-    root = tmp_path_factory.mktemp("stubs")
-    made = subprocess.run([sys.executable, str(MAKE_STUBS), "--out", str(root)],
-                          cwd=REPO, capture_output=True, text=True)
-    assert made.returncode == 0, f"make_stubs.py failed:\n{made.stdout}\n{made.stderr}"
-    assert (root / "linear_exercises" / "__init__.py").exists(), made.stdout
+    root = copy_stubs(tmp_path_factory.mktemp("stubs"))
     runs, wall = _execute_all(LESSONS, root)
     _report(request, "lesson notebooks on the student stubs", runs, wall)
     return runs

@@ -9,13 +9,13 @@ import pytest
 import torch
 from torch import nn
 
-from conftest import SOLUTIONS
+from conftest import REFERENCE
 
-sys.path.insert(0, str(SOLUTIONS))
+sys.path.insert(0, str(REFERENCE))
 import linear_exercises as lx  # noqa: E402  (the reference solutions)
 from linear_exercises import data, training  # noqa: E402
 
-assert lx.__file__.startswith(str(SOLUTIONS)), lx.__file__
+assert lx.__file__.startswith(str(REFERENCE)), lx.__file__
 
 
 def test_unknown_scheme_lists_the_known_ones():
@@ -106,7 +106,7 @@ def test_quiz_checks_an_answer(capsys):
 def test_check_from_the_package_runs_the_runner(tmp_path):
     """`python -m linear_exercises param_count` on the solutions prints the report, exit 0."""
     proc = subprocess.run([sys.executable, "-m", "linear_exercises", "param_count"], cwd=tmp_path,
-                          env={"PYTHONPATH": str(SOLUTIONS), "PATH": "/usr/bin:/bin"},
+                          env={"PYTHONPATH": str(REFERENCE), "PATH": "/usr/bin:/bin"},
                           capture_output=True, text=True, timeout=120)
     assert proc.returncode == 0, proc.stdout + proc.stderr
     assert "Exercise 2 (param_count): 2 / 2 points" in proc.stdout and not proc.stderr

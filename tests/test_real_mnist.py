@@ -8,9 +8,9 @@ import pytest
 import torch
 from torch import nn
 
-from conftest import REPO, SOLUTIONS
+from conftest import REPO, REFERENCE
 
-sys.path.insert(0, str(SOLUTIONS))
+sys.path.insert(0, str(REFERENCE))
 from linear_exercises import data, plot_weight_templates, training, weight_grid  # noqa: E402
 
 SHIPPED = REPO / "datasets" / "mnist-t10k"

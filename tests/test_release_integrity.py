@@ -1,7 +1,7 @@
 """The student release and the exchange never hold solution code or hidden checks, in any order of the
 instructor commands; a missing exercise file is graded on the stub generator's stub.
 
-Every scenario runs in a copy of the course (course.copy_course()) with its own exchange
+Every scenario runs in a copy of the course (assign.copy_course()) with its own exchange
 (NBGRADER_EXCHANGE). The course folder after a sequence of commands is kept and copied for
 the longer sequences that start with it, so each command of a shared prefix runs once.
 `solutions` runs with --no-lessons: executing the lessons touches nothing but
@@ -20,11 +20,12 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from conftest import REPO, load_by_path
+from conftest import REPO, load_course
+from linear_checks.exercises import EXERCISES
 
 SOLUTIONS = REPO / "solutions" / "linear_exercises"
 COURSE = REPO / "autograder"
-# The hidden checks and the checks students get (course.py's HIDDEN_CHECKS and CHECKS; checks/ before them).
+# The hidden checks and the checks students get (paths.py's HIDDEN_CHECKS and CHECKS; checks/ before them).
 HIDDEN_DIRS = [d for d in (COURSE / "hidden_checks", COURSE / "checks" / "hidden") if d.is_dir()]
 PUBLIC_DIRS = [d for d in (COURSE / "linear_checks", COURSE / "checks") if d.is_dir()]
 ASSIGNMENT = "linear_layers"
@@ -79,7 +80,7 @@ def secrets(stubs) -> dict:
             distinctive = {line for line in block if len(line) >= 16 and line not in student_facing}
             assert distinctive, f"{path.name}: no solution line to look for"
             solution_lines[path.name] = distinctive
-    assert len(solution_lines) == 6, solution_lines.keys()
+    assert len(solution_lines) == len(EXERCISES), solution_lines.keys()
     hidden = _files(HIDDEN_DIRS, hidden=True)
     assert hidden
     # The hidden checks' function definitions that students never see.
@@ -146,7 +147,7 @@ def after(tmp_path_factory, stubs, secrets):
         if commands:
             shutil.copytree(run(*commands[:-1]), root, symlinks=True, dirs_exist_ok=True)
         else:
-            load_by_path("course_for_release_integrity", REPO / "autograder" / "course.py").copy_course(root)
+            load_course().assign.copy_course(root)
             (root / "exchange").mkdir(mode=0o777)
         if commands:
             release = root / "autograder" / "release" / ASSIGNMENT
@@ -206,19 +207,19 @@ def test_publish_refuses_a_bad_release_and_removes_a_bad_exchange_copy(after, tm
     root = tmp_path / "course"
     shutil.copytree(after("release"), root, symlinks=True)
     monkeypatch.setenv("NBGRADER_EXCHANGE", str(root / "exchange"))
-    course = load_by_path("course_for_publish_checks", root / "autograder" / "course.py")
-    release = course.RELEASE
-    monkeypatch.setattr(course, "release", lambda validate=False: release)  # keep what is there
+    course = load_course(root / "autograder")
+    assign, release = course.assign, course.paths.RELEASE
+    monkeypatch.setattr(assign, "release", lambda validate=False: release)  # keep what is there
     solution = (SOLUTIONS / "manual_linear.py").read_text()
     stripped = "".join(line for line in solution.splitlines(keepends=True) if "### " not in line)
 
     (release / "linear_exercises" / "manual_linear.py").write_text(stripped)  # no markers left
     with pytest.raises(SystemExit, match="manual_linear.py"):
-        course.publish()
+        assign.publish()
     assert not (root / OUTBOUND).exists(), "a bad release was published"
 
     (release / "linear_exercises" / "manual_linear.py").write_text(stubs["manual_linear.py"])
-    real = course.nbgrader
+    real = assign.nbgrader
 
     def leaky(*args, **kwargs):  # as if the exchange copy came out different from the release
         real(*args, **kwargs)
@@ -226,12 +227,12 @@ def test_publish_refuses_a_bad_release_and_removes_a_bad_exchange_copy(after, tm
             (root / OUTBOUND / "linear_exercises" / "manual_linear.py").chmod(0o644)
             (root / OUTBOUND / "linear_exercises" / "manual_linear.py").write_text(stripped)
 
-    monkeypatch.setattr(course, "nbgrader", leaky)
+    monkeypatch.setattr(assign, "nbgrader", leaky)
     with pytest.raises(SystemExit, match="exchange copy"):
-        course.publish()
+        assign.publish()
     assert not (root / OUTBOUND).exists(), "a bad exchange copy was left for students"
-    monkeypatch.setattr(course, "nbgrader", real)
-    assert course.publish() == root / OUTBOUND
+    monkeypatch.setattr(assign, "nbgrader", real)
+    assert assign.publish() == root / OUTBOUND
 
 
 @pytest.mark.slow
@@ -239,15 +240,15 @@ def test_missing_file_is_staged_as_the_generated_stub(after, tmp_path, stubs):
     """After release -> solutions (and with release/ tampered with), a missing file is graded on the real stub."""
     root = tmp_path / "course"
     shutil.copytree(after("release", "solutions"), root, symlinks=True)
-    course = load_by_path("course_for_stage_check", root / "autograder" / "course.py")
-    release = course.RELEASE
+    course = load_course(root / "autograder")
+    release = course.paths.RELEASE
     (release / "linear_exercises" / "low_rank.py").write_text((SOLUTIONS / "low_rank.py").read_text())
     handed_in = root / "autograder" / "submitted" / "alice" / ASSIGNMENT
     (handed_in / "linear_exercises").mkdir(parents=True)
     shutil.copy2(release / "linear_layers.ipynb", handed_in / "linear_layers.ipynb")
     mine = "# alice's own work\n" + stubs["param_count.py"]
     (handed_in / "linear_exercises" / "param_count.py").write_text(mine)
-    staged = course.stage("alice")
+    staged, _ = course.staging.stage("alice")
     assert (staged / "linear_exercises" / "param_count.py").read_text() == mine
     for name in ("manual_linear.py", "initialization.py", "weight_viz.py", "low_rank.py", "backward.py"):
         assert (staged / "linear_exercises" / name).read_text() == stubs[name], f"{name} was not staged as the stub"
@@ -255,15 +256,13 @@ def test_missing_file_is_staged_as_the_generated_stub(after, tmp_path, stubs):
 
 def test_release_problems_finds_solutions_and_hidden_checks_without_markers(tmp_path, make_stubs):
     """Solution code without markers, renamed hidden checks, copies: release_problems() names each."""
-    course = load_by_path("course_for_release_problems", load_by_path(
-        "course_for_release_problems_copy", REPO / "autograder" / "course.py").copy_course(tmp_path / "course")
-        / "course.py")
-    hidden_dir = getattr(course, "HIDDEN_CHECKS", course.COURSE / "checks" / "hidden")
+    course = load_course(load_course().assign.copy_course(tmp_path / "course"))
+    hidden_dir = course.paths.HIDDEN_CHECKS
     hidden = hidden_dir / "secret_edge_cases.py"  # a hidden check with a name of its own
     hidden.write_text('"""Edge cases students must not see."""\n\n\ndef test_secret_edge(student):\n    pass\n')
     folder = tmp_path / "release"
     make_stubs.write(folder / "linear_exercises")
-    assert course.release_problems(folder) == []
+    assert course.leaks.release_problems(folder) == []
     solution = SOLUTIONS / "initialization.py"
     stripped = "".join(line for line in solution.read_text().splitlines(keepends=True) if "### " not in line)
     leaks = {
@@ -283,7 +282,7 @@ def test_release_problems_finds_solutions_and_hidden_checks_without_markers(tmp_
         target.parent.mkdir(parents=True, exist_ok=True)
         original = target.read_text() if target.exists() else None
         target.write_text(text)
-        problems = course.release_problems(folder)
+        problems = course.leaks.release_problems(folder)
         assert len(problems) == 1 and problems[0].startswith(rel + ":"), (rel, problems)
         target.write_text(original) if original is not None else target.unlink()
-    assert course.release_problems(folder) == []
+    assert course.leaks.release_problems(folder) == []

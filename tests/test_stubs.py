@@ -1,4 +1,4 @@
-"""The student stubs are generated from solutions/ and are up to date."""
+"""Everything generated from the exercise table and the solutions (stubs, exports, README table, graded notebook) is up to date."""
 
 from __future__ import annotations
 
@@ -9,9 +9,9 @@ import pytest
 from conftest import REPO
 
 
-def test_committed_stubs_match_the_generator(make_stubs):
-    stale = make_stubs.stale(REPO / "linear_exercises")
-    assert not stale, f"linear_exercises/ is out of date for {stale}: run `make stubs` and commit"
+def test_committed_generated_files_match_the_generator(make_stubs):
+    stale = make_stubs.stale()
+    assert not stale, f"{stale} out of date: run `make stubs` and commit"
 
 
 def test_stubs_hold_no_solution_code(make_stubs):
@@ -54,14 +54,23 @@ def test_malformed_markers_are_reported(make_stubs, text, problem):
         make_stubs.stub_source(text, "demo.py", "Exercise 9 (demo)")
 
 
-def test_every_exercise_module_has_solution_blocks():
-    import importlib.util
-    import sys
+def test_solutions_hold_the_exercise_files_only():
+    """Helpers live in linear_exercises/ alone: solutions/linear_exercises/ is the table's exercise files."""
+    from linear_checks.exercises import EXERCISES
 
-    spec = importlib.util.spec_from_file_location("_table", REPO / "solutions" / "linear_exercises" / "exercises.py")
-    table = importlib.util.module_from_spec(spec)
-    sys.modules["_table"] = table
-    spec.loader.exec_module(table)
-    for exercise in table.EXERCISES:
-        source = (REPO / "solutions" / "linear_exercises" / exercise.module).read_text()
-        assert "### BEGIN SOLUTION" in source, exercise.module
+    have = {p.name for p in (REPO / "solutions" / "linear_exercises").glob("*.py")}
+    assert have == {e.module for e in EXERCISES}
+    for exercise in EXERCISES:
+        assert "### BEGIN SOLUTION" in (REPO / "solutions" / "linear_exercises" / exercise.module).read_text()
+
+
+def test_the_reference_package_is_the_helpers_with_the_solutions_laid_over(make_stubs, tmp_path):
+    from linear_checks.exercises import EXERCISES
+
+    package = make_stubs.reference_package(tmp_path) / "linear_exercises"
+    for path in (REPO / "linear_exercises").glob("*.py"):
+        source = REPO / "solutions" / "linear_exercises" / path.name
+        want = source if source.exists() else path
+        assert (package / path.name).read_text() == want.read_text(), path.name
+    assert {p.name for p in package.glob("*.py")} == {p.name for p in (REPO / "linear_exercises").glob("*.py")}
+    assert all((package / e.module).is_file() for e in EXERCISES)

@@ -1,6 +1,6 @@
 """Both user paths, end to end in Chromium (issue 10).
 
-Student path: a fresh release is built in a copy of the course (course.copy_course()),
+Student path: a fresh release is built in a copy of the course (assign.copy_course()),
 JupyterLab is started with its root in the student's folder (release/linear_layers/),
 and in the browser a lesson and the graded notebook are run from top to bottom on the
 stubs; then exercise 1 is solved in JupyterLab's file editor (the reference solution's
@@ -34,7 +34,8 @@ from pathlib import Path
 
 import pytest
 
-from conftest import REPO, load_by_path
+from conftest import REPO, load_course
+from linear_checks.exercises import TOTAL_POINTS
 from test_browser import CHROMIUM_ARGS, _chromium, _free_port, _run_all, _stop, _wait_for_server
 
 pytestmark = pytest.mark.slow
@@ -72,7 +73,7 @@ def _course(course: Path, *args: str, timeout: float = 600) -> str:
 
 def _copy_with_release(top: Path) -> Path:
     """A copy of the course under top (with the shipped datasets, as in the repository) and its fresh release."""
-    course = load_by_path("linear_course_user_paths", REPO / "autograder" / "course.py").copy_course(top)
+    course = load_course().assign.copy_course(top)
     if (REPO / "datasets").is_dir():
         shutil.copytree(REPO / "datasets", top / "datasets")
     _course(course, "release")
@@ -375,7 +376,7 @@ def test_instructor_path_formgrader_in_make_lab(tmp_path):
                         rows[texts[1]] = texts
                 assert sorted(rows) == sorted(STUDENTS), rows
                 for student, (_, total) in STUDENTS.items():
-                    assert f"{total:g} / 19" in rows[student], (student, rows[student])
+                    assert f"{total:g} / {TOTAL_POINTS}" in rows[student], (student, rows[student])
                 assert rows["ada"][0] == "Lovelace, Ada", rows
                 for student in ("bob", "carol"):
                     assert rows[student][0].startswith(student), rows  # named by their id

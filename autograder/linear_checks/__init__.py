@@ -49,11 +49,12 @@ def check(exercise: str | None = None, package_root=None):
 
 def _package_root() -> Path:
     """The folder holding the linear_exercises package that this kernel imports (else the current folder)."""
-    try:
-        import linear_exercises
+    import importlib.util
 
-        return Path(linear_exercises.__file__).resolve().parents[1]
-    except (ImportError, AttributeError, TypeError):
+    try:  # found, not imported: linear_checks never imports the student's package
+        spec = importlib.util.find_spec("linear_exercises")
+        return Path(spec.origin).resolve().parents[1]
+    except (ImportError, AttributeError, TypeError, ValueError):
         return Path.cwd()
 
 

@@ -1,8 +1,0 @@
-"""python -m linear_exercises [exercise]: run the public checks and print the feedback."""
-
-import sys
-
-from .check import check
-
-summary = check(sys.argv[1] if len(sys.argv) > 1 else None)
-sys.exit(0 if summary is not None and summary.all_passed else 1)
