@@ -16,7 +16,7 @@ import sqlite3
 import sys
 import time
 
-import collector
+import student_ids
 import variants
 from assign import release
 from gradebook import _write_failure, _write_result
@@ -92,14 +92,14 @@ def autograde(students: list[str] | None, jobs: int, isolate: bool = True, force
         f"{time.perf_counter() - start:.1f} s on {workers} worker(s); grades in {GRADEBOOK.relative_to(REPO)}")
     for r in failed:
         why = r['error'].strip().splitlines()[-1] if r['error'].strip() else '?'
-        say(f"  {r['student']}: grading failed: {collector.visible(why)[:300]}")
+        say(f"  {r['student']}: grading failed: {student_ids.visible(why)[:300]}")
     return results
 
 
 def _gradable(students: list[str]) -> list[str]:
     """The students that can be graded; the others are named, with the reason, and left out.
 
-    Refused: a folder name that is no student id (collector.id_problem), and ids that are the same
+    Refused: a folder name that is no student id (student_ids.id_problem), and ids that are the same
     once letter case and Unicode forms are ignored (Casey and casey): none of them is graded (which of
     them is whose only the instructor can tell; an LMS that matches ids without case would give both
     grades to one student). collect --zip refuses such ids already; this catches the exchange route
@@ -107,13 +107,13 @@ def _gradable(students: list[str]) -> list[str]:
     """
     ok = []
     for student in students:
-        why = collector.id_problem(student)
+        why = student_ids.id_problem(student)
         if why:
             say(f"autograde: {ascii(student)} is not a student id ({why}): not graded")
         else:
             ok.append(student)
     clashing = set()
-    for group in collector.colliding(ok):
+    for group in student_ids.colliding(ok):
         say(f"autograde: {', '.join(group)} are the same id once letter case and Unicode forms are ignored: "
             "none of them is graded (rename or merge their folders in autograder/submitted/ first)")
         clashing.update(group)

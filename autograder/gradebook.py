@@ -6,7 +6,7 @@ import shutil
 import unicodedata
 from pathlib import Path
 
-import collector
+import student_ids
 from nbgrader_commands import nbgrader
 from paths import ASSIGNMENT, COURSE, GRADEBOOK, NOTEBOOK, REPO, say, submitted_students
 from records import _write_checks
@@ -53,7 +53,7 @@ def _write_failure(gb, student: str, seed: int, error: str, notes: list[str] = (
         for grade in nb.grades:
             grade.auto_score, grade.needs_manual_grade = 0, False
     gb.db.commit()
-    reason = collector.visible((error.strip().splitlines() or ["?"])[-1])[:500]  # one line, controls as escapes
+    reason = student_ids.visible((error.strip().splitlines() or ["?"])[-1])[:500]  # one line, controls as escapes
     page = (f"<!DOCTYPE html><html><head><meta charset='utf-8'><title>{ASSIGNMENT}</title></head><body>"
             f"<h1>{ASSIGNMENT}: not graded</h1><p>Your submission could not be graded, so it has 0 points "
             f"for now. The reason: {html.escape(reason)}</p><p>Your instructor has been told.</p></body></html>")
@@ -92,7 +92,7 @@ def import_students(class_list: Path) -> int:
         for number, row in enumerate(rows, start=2):
             student = (row.get("id") or "").strip()
             student = unicodedata.normalize("NFC", student)
-            why = collector.id_problem(student)
+            why = student_ids.id_problem(student)
             if why:
                 raise SystemExit(f"{class_list}, line {number}: {ascii(student)} is not a student id: {why}")
             names = {k: (row.get(k) or "").strip() for k in ("first_name", "last_name", "email")}

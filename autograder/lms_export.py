@@ -28,7 +28,7 @@ or a title has its whitespace runs (tabs, CR, LF included) turned into single sp
 is trimmed; if it then starts with = + - or @ it gets a leading apostrophe ("'=1+1"),
 which spreadsheets show as text. Identifiers (student id, email) cannot be changed
 without breaking the LMS's matching, so they are checked instead: a student id must start
-with a letter or digit of any script (as collector.id_problem requires) and is written as
+with a letter or digit of any script (as student_ids.id_problem requires) and is written as
 it is, in Unicode's composed form (NFC) as collect made it; an email that is not a plain
 address (contains no "@", or starts with a formula character, or holds a space) is
 treated as unknown.

@@ -26,7 +26,7 @@ def load_by_path(name: str, path: Path):
 
 # The course's modules (autograder/*.py) that load_course() imports; course.py (the command line), grading_task.py
 # (dask's) and the configuration files are left out.
-COURSE_MODULES = ("paths", "nbgrader_plugins", "nbgrader_commands", "stub_tool", "leaks", "assign",
+COURSE_MODULES = ("paths", "student_ids", "collector", "nbgrader_plugins", "nbgrader_commands", "stub_tool", "leaks", "assign",
                   "solution_notebooks", "collect", "staging", "records", "gradebook", "autograde", "export",
                   "reporting")
 

@@ -17,11 +17,11 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from conftest import REPO, load_by_path, load_course
+from conftest import REPO, load_course
 
-collector = load_by_path("course_collector_for_tests", REPO / "autograder" / "collector.py")
-plugins = load_course().nbgrader_plugins
-NOTEBOOK = load_course().paths.NOTEBOOK
+COURSE = load_course()
+collector, student_ids, plugins = COURSE.collector, COURSE.student_ids, COURSE.nbgrader_plugins
+NOTEBOOK = COURSE.paths.NOTEBOOK
 FILES = [NOTEBOOK, *plugins.STUDENT_FILES]
 MANUAL = "linear_exercises/manual_linear.py"
 SECRET = "TOP-SECRET-REFERENCE-SOLUTION"
@@ -314,7 +314,7 @@ def test_ids_of_any_script_are_collected_in_their_composed_form(tmp_path, downlo
     assert "Zo\u00eb" in result.students  # NFC: one character
     for sid in ids.values():
         assert _handed_in(tmp_path, sid) == _work(sid) and notes[sid] == []
-    assert collector.student_id("Zoe\u0308.zip") == "Zoë"
+    assert student_ids.student_id("Zoe\u0308.zip") == "Zoë"
 
 
 def test_ids_that_differ_only_in_case_or_unicode_form_are_refused_together(tmp_path, download):
@@ -330,7 +330,7 @@ def test_ids_that_differ_only_in_case_or_unicode_form_are_refused_together(tmp_p
     assert refused[2].startswith("refused casey (casey_late.zip): the same id as Casey")
     assert any(p.startswith("refused Zoë") and "as Ｚｏë" in p for p in refused)
     assert sorted(p.name for p in (tmp_path / "submitted").iterdir()) == ["bob"]
-    assert collector.colliding(["Casey", "casey", "CASEY", "bob", "Bob"]) == [["Bob", "bob"], ["CASEY", "Casey", "casey"]]
+    assert student_ids.colliding(["Casey", "casey", "CASEY", "bob", "Bob"]) == [["Bob", "bob"], ["CASEY", "Casey", "casey"]]
 
 
 def test_an_id_that_collides_with_one_collected_earlier_is_refused(tmp_path, download):
