@@ -22,6 +22,7 @@ from pathlib import Path
 import pytest
 
 from conftest import REPO, SOLUTIONS, load_by_path, load_course
+from linear_checks.exercises import EXERCISES, TOTAL_POINTS
 
 LoopbackCluster = load_by_path("loopback_cluster", REPO / "tools" / "loopback_cluster.py").LoopbackCluster
 
@@ -68,7 +69,7 @@ def test_a_killed_worker_loses_no_student_and_grades_no_one_twice(course, tmp_pa
     subprocess.run([*run, "export"], check=True, capture_output=True, timeout=300)
     expected = _grades(course)
     totals = {r["total"] for r in expected.values()}
-    assert len(expected) == 12 and {"19", "0"} <= totals and len(totals) >= 4, expected
+    assert len(expected) == 12 and {str(TOTAL_POINTS), "0"} <= totals and len(totals) >= 4, expected
 
     # the workers' own folder: no course files there
     with LoopbackCluster(workers=2, folder=tmp_path / "worker-host") as cluster:
@@ -173,7 +174,7 @@ def test_a_task_that_fails_for_good_gives_a_zero_row_feedback_that_says_why_and_
         result = course_py.autograde._take(_Failed(), "zz-failed", 7, gb, ["a grading note"])
         assert not result["success"] and "KilledWorker" in result["error"]
         sub = gb.find_submission("linear_layers", "zz-failed")
-        assert sub.score == 0 and sub.max_score == 19
+        assert sub.score == 0 and sub.max_score == TOTAL_POINTS
         assert gb.find_student("zz-failed").last_name == "zz-failed"
     course_py.records._record_graded({}, {}, failed=["zz-failed"])
     assert "zz-failed" not in course_py.records._graded()  # graded again by the next autograde
@@ -189,8 +190,7 @@ def test_a_regrade_keeps_what_the_instructor_gave_and_writes_only_that_students_
     from nbgrader.api import Gradebook
 
     take = load_course(course).autograde._take
-    cells = ["check_manual_linear", "check_param_count", "check_init", "check_weight_viz", "check_low_rank",
-             "check_backward"]
+    cells = [f"check_{e.key}" for e in EXERCISES]
 
     def result(score, files):
         return {"student": "zz-regraded", "seed": 7, "success": True, "files": files, "verdicts": [],
@@ -210,7 +210,7 @@ def test_a_regrade_keeps_what_the_instructor_gave_and_writes_only_that_students_
         take(_Done(result(1, hostile)), "zz-regraded", 7, gb)
         grade = gb.find_grade("check_backward", "linear_layers", "linear_layers", "zz-regraded")
         assert (grade.auto_score, grade.extra_credit) == (1, 1.5)  # the new automatic score, the extra credit kept
-        assert gb.find_submission("linear_layers", "zz-regraded").score == 6 + 1.5
+        assert gb.find_submission("linear_layers", "zz-regraded").score == len(cells) + 1.5
     assert (course / "feedback" / "zz-regraded" / "linear_layers" / "linear_layers.html").read_bytes() == b"<p>new</p>"
     assert not (course / "hidden_checks" / "zz-regraded").exists()
     assert b"another student" not in (course / "feedback" / "s00" / "linear_layers" / "linear_layers.html").read_bytes()

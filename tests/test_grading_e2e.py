@@ -27,14 +27,13 @@ import nbformat
 import pytest
 
 from conftest import REPO, load_course
+from linear_checks.exercises import EXERCISES
 from test_wrong_implementations import _declared
 
 pytestmark = pytest.mark.slow
 
-EXERCISE_FILES = {"manual_linear": "manual_linear.py", "param_count": "param_count.py",
-                  "init": "initialization.py", "weight_viz": "weight_viz.py", "low_rank": "low_rank.py",
-                  "backward": "backward.py"}
-POINTS = {"manual_linear": 4, "param_count": 2, "init": 3, "weight_viz": 3, "low_rank": 3, "backward": 4}
+EXERCISE_FILES = {e.key: e.module for e in EXERCISES}
+POINTS = {e.key: e.points for e in EXERCISES}
 SOLUTION = REPO / "solutions" / "linear_exercises"
 
 

@@ -58,7 +58,7 @@ def test_tampering_costs_only_the_exercise_that_did_it(grade_package, tmp_path):
     results = {r.key: r for r in grade_package(root, hidden=True)}
     report = format_report(list(results.values()))
     assert results["manual_linear"].score < 4, report
-    for key in ("param_count", "init", "weight_viz", "low_rank", "backward"):  # backward: graded with F.linear
+    for key in results.keys() - {"manual_linear"}:  # backward too: it is graded with F.linear in its place
         assert results[key].score == results[key].points, report
 
 
