@@ -166,8 +166,8 @@ def student_readme() -> str:
     """README.md of the student folder: what to open, which files to edit, how to check and hand in."""
     from linear_checks.exercises import EXERCISES
 
-    rows = "\n".join(f"| {e.number} | {e.title} | `linear_exercises/{e.module}` | `{e.key}` | {e.points} |"
-                     for e in EXERCISES)
+    rows = "\n".join(f"| {e.number} | {e.title}{' (challenge)' if e.challenge else ''} | `linear_exercises/{e.module}` "
+                     f"| `{e.key}` | {e.points} |" for e in EXERCISES)
     lessons = sorted(p.name for p in (REPO / "notebooks").glob("[0-9][0-9]_*.ipynb"))
     first = EXERCISES[0].key
     return f"""# Linear layers in PyTorch: your course folder
