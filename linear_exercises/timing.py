@@ -118,7 +118,7 @@ def linear_bytes(batch: int, n: int, m: int, bytes_per_number: int = 4) -> int:
     return bytes_per_number * (m * n + m + batch * n + batch * m)
 
 
-def measure_bandwidth(megabytes: int = 128, rounds: int = 7, device: str = "cpu",
+def measure_bandwidth(mebibytes: int = 128, rounds: int = 7, device: str = "cpu",
                       sync: Callable[[], object] | None = None) -> dict[str, float]:
     """Memory bandwidth in GB/s, read-only and for a copy, from a large float32 tensor.
 
@@ -126,11 +126,11 @@ def measure_bandwidth(megabytes: int = 128, rounds: int = 7, device: str = "cpu"
     "copy": copy it into another tensor, (bytes read + bytes written) / median time.
     A copy usually shows less: before writing, the processor fetches the memory it writes
     into. A linear layer mostly reads (its weight), so "read" is its memory roof. The two
-    are timed in turns. Take a size well above the processor's caches (128 MB is above
+    are timed in turns. Take a size well above the processor's caches (128 MiB is above
     most), or the figures measure the cache instead of the memory.
     Returns {"read": GB/s, "copy": GB/s, "read_iqr": GB/s spread, "copy_iqr": ...}.
     """
-    src = torch.randn(megabytes * 2**20 // 4, device=device)
+    src = torch.randn(mebibytes * 2**20 // 4, device=device)
     dst = torch.empty_like(src)
     times = time_in_turns({"read": lambda: src.sum(), "copy": lambda: dst.copy_(src)},
                           rounds=rounds, budget=0, sync=sync)
