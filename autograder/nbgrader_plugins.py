@@ -24,7 +24,7 @@ from pathlib import Path
 import nbformat
 from nbgrader.preprocessors import NbGraderPreprocessor
 
-from linear_checks.exercises import EXERCISES  # the grader's own copy of the exercise table
+from linear_checks.exercises import EXERCISES  # the exercise table (the course's, never a student's)
 from paths import COURSE  # this folder (paths.py beside this file)
 
 NOTE_MARK = "linear-layers-grading-note"

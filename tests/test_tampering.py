@@ -78,7 +78,8 @@ def test_an_unreadable_answer_to_the_import_costs_the_next_student_nothing(grade
 
 
 def test_the_exercise_table_of_the_student_package_is_never_run(grade_package, tmp_path):
-    """Class 7: the grader reads its own exercise table; a hostile exercises.py in the package changes nothing."""
+    """Class 7: the grader reads the course's exercise table, and the sandbox gets the exercise files only: a
+    hostile exercises.py or helper (__init__.py) in the submitted package is never run."""
     root = copy_solutions(tmp_path)
     marker = tmp_path / "ran.txt"
     (root / "linear_exercises" / "exercises.py").write_text(
