@@ -8,11 +8,11 @@ import torch
 import torch.nn.functional as F
 
 from linear_checks.public.test_lora import (FORWARD_HINT, FREEZE_HINT, MERGE_HINT, SCALING_HINT, ZERO_B_HINT, _name,
-                                            affine, build, expect_base_unchanged, expect_factors, expect_forward,
-                                            expect_merged_linear, expect_starts_as_base, first_step, forward_mistakes, load_factors,
-                                            lora_output, merge_crash_hint, parameters)
+                                            build, expect_base_unchanged, expect_factors, expect_forward,
+                                            expect_merge, expect_starts_as_base, first_step, forward_mistakes,
+                                            load_factors, lora_output, parameters)
 from linear_checks.student import backward, draw, make, spec
-from linear_checks.verdicts import (Known, call, expect_equal, expect_raises, expect_shape, expect_tensor_close, fail,
+from linear_checks.verdicts import (Known, call, expect_equal, expect_raises, expect_tensor_close, fail,
                                      load_state)
 
 
@@ -20,32 +20,6 @@ def _alpha(rank: int) -> float:
     """A drawn alpha whose scaling alpha / rank is neither 1 nor its own inverse (so no mistake hides)."""
     alpha = float(draw(1, 32))
     return alpha + 1.0 if alpha == rank else alpha
-
-
-def _merge(layer, n_in, n_out, rank, alpha, weight, bias, a, b, what, atol=1e-5):
-    """The student's merge(): a plain nn.Linear whose weight and bias are checked; the merged layer."""
-    merged = call(layer.merge, what=f"{what}.merge()", hint=merge_crash_hint)
-    expect_merged_linear(merged, f"{what}.merge()")
-    merged_weight = merged.weight
-    expect_shape(merged_weight, (n_out, n_in), f"shape of {what}.merge().weight", MERGE_HINT)
-    update = b @ a
-    mistakes = {"base.weight + B @ A, without the scaling alpha / rank": Known(
-                    weight + update, SCALING_HINT, "lora_scaling_forgotten"),
-                "base.weight + (rank / alpha) * B @ A, the scaling upside down": Known(
-                    weight + rank / alpha * update, SCALING_HINT, "lora_scaling_inverted")}
-    if n_in == n_out:
-        mistakes["base.weight + scaling * (B @ A).T, the update transposed"] = Known(
-            weight + alpha / rank * update.T, MERGE_HINT, "lora_merge_transposed")
-    expect_tensor_close(merged_weight, weight + alpha / rank * update, f"{what}.merge().weight", MERGE_HINT,
-                        atol=atol, diagnoses=mistakes)
-    if bias is None:
-        if merged.bias is not None:
-            fail(f"{what}.merge(): the base layer has no bias, expected a merged layer without one (bias=False), got a "
-                 "bias.")
-    else:
-        expect_tensor_close(merged.bias, bias, f"{what}.merge().bias", "the merged layer keeps the base layer's bias.",
-                            atol=atol)
-    return merged
 
 
 def test_random_sizes_rank_and_alpha(student):
@@ -63,7 +37,7 @@ def test_random_sizes_rank_and_alpha(student):
     x = torch.randn(draw(1, 3), draw(1, 4), n_in)
     expect_forward(layer, x, lora_output(x, weight, bias, a, b, alpha / rank), f"{what} with A and B set",
                    forward_mistakes(x, weight, bias, a, b, rank, alpha), atol=1e-4)
-    merged = _merge(layer, n_in, n_out, rank, alpha, weight, bias, a, b, what, atol=1e-4)
+    merged = expect_merge(layer, n_in, n_out, rank, alpha, weight, bias, a, b, what, atol=1e-4)
     expect_tensor_close(call(merged, x, what="merged(x)"), lora_output(x, weight, bias, a, b, alpha / rank),
                         f"the output of {what}.merge() on a 3-D input", MERGE_HINT, atol=1e-4)
 
@@ -85,7 +59,7 @@ def test_base_without_bias(student):
     a, b = load_factors(layer, n_in, n_out, rank)
     expect_forward(layer, x, lora_output(x, weight, None, a, b, alpha / rank), f"{what} with A and B set",
                    forward_mistakes(x, weight, None, a, b, rank, alpha))
-    merged = _merge(layer, n_in, n_out, rank, alpha, weight, None, a, b, what)
+    merged = expect_merge(layer, n_in, n_out, rank, alpha, weight, None, a, b, what)
     expect_tensor_close(call(merged, x, what="merged(x)"), lora_output(x, weight, None, a, b, alpha / rank),
                         f"the output of {what}.merge()", MERGE_HINT)
 
@@ -103,7 +77,7 @@ def test_rank_one(student):
     a, b = load_factors(layer, n_in, n_out, 1)
     expect_forward(layer, x, lora_output(x, weight, bias, a, b, alpha), f"{what} with A and B set",
                    forward_mistakes(x, weight, bias, a, b, 1, alpha))
-    _merge(layer, n_in, n_out, 1, alpha, weight, bias, a, b, what)
+    expect_merge(layer, n_in, n_out, 1, alpha, weight, bias, a, b, what)
 
 
 def test_float64(student):
@@ -122,7 +96,7 @@ def test_float64(student):
     y = expect_forward(layer, x, lora_output(x, weight, bias, a, b, alpha / rank), what,
                        forward_mistakes(x, weight, bias, a, b, rank, alpha), atol=1e-10)
     expect_equal(str(y.dtype), "torch.float64", f"dtype of the output of {what}")
-    merged = _merge(layer, n_in, n_out, rank, alpha, weight, bias, a, b, what, atol=1e-10)
+    merged = expect_merge(layer, n_in, n_out, rank, alpha, weight, bias, a, b, what, atol=1e-10)
     expect_equal(str(merged.weight.dtype), "torch.float64", f"dtype of {what}.merge().weight",
                  "build the merged nn.Linear with the base weight's dtype and device (dtype=..., device=...).")
 
@@ -172,7 +146,7 @@ def test_training_follows_the_reference(student):
         load_state(layer, {"lora_A": a, "lora_B": b}, what)
     expect_base_unchanged(layer, linear, weight, bias, "after four SGD steps")
     expected = lora_output(x, weight, bias, a, b, alpha / rank)
-    merged = _merge(layer, n_in, n_out, rank, alpha, weight, bias, a, b, f"{what} after training")
+    merged = expect_merge(layer, n_in, n_out, rank, alpha, weight, bias, a, b, f"{what} after training")
     expect_tensor_close(call(merged, x, what="merged(x)"), expected, f"the output of {what}.merge() after training",
                         MERGE_HINT, atol=1e-5)
 

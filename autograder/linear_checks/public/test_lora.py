@@ -244,6 +244,33 @@ def expect_base_unchanged(layer, linear, weight, bias, when: str) -> None:
                 expect_tensor_close(getattr(remote, name), value, f"{where}.{name} {when}", FREEZE_HINT, atol=0)
 
 
+def expect_merge(layer, n_in, n_out, rank, alpha, weight, bias, a, b, what, atol=1e-5):
+    """The student's merge(): a plain nn.Linear whose weight (known mistakes named) and bias are checked; returns it."""
+    merged = call(layer.merge, what=f"{what}.merge()", hint=merge_crash_hint)
+    expect_merged_linear(merged, f"{what}.merge()")
+    merged_weight = merged.weight
+    expect_shape(merged_weight, (n_out, n_in), f"shape of {what}.merge().weight", MERGE_HINT)
+    update = b @ a
+    mistakes = {"base.weight + B @ A, without the scaling alpha / rank": Known(
+                    weight + update, SCALING_HINT, "lora_scaling_forgotten"),
+                "base.weight + (rank / alpha) * B @ A, the scaling upside down": Known(
+                    weight + rank / alpha * update, SCALING_HINT, "lora_scaling_inverted")}
+    if n_in == n_out:
+        mistakes["base.weight + scaling * (B @ A).T, the update transposed"] = Known(
+            weight + alpha / rank * update.T, MERGE_HINT, "lora_merge_transposed")
+    expect_tensor_close(merged_weight, weight + alpha / rank * update, f"{what}.merge().weight", MERGE_HINT,
+                        atol=atol, diagnoses=mistakes)
+    if bias is None:
+        if merged.bias is not None:
+            fail(f"{what}.merge(): the base layer has no bias, expected a merged layer without one (bias=False), got a "
+                 "bias.")
+    else:
+        expect_tensor_close(merged.bias, bias, f"{what}.merge().bias", "the merged layer keeps the base layer's bias.",
+                            atol=atol)
+    return merged
+
+
+
 @pytest.mark.parametrize("sizes", [(8, 8), (12, 5)], ids=["square 8 -> 8", "12 -> 5"])
 def test_merge_gives_an_equal_nn_linear(student, sizes):
     """merge() returns a plain nn.Linear with weight W + (alpha / rank) B A and the base's bias: the same outputs."""
@@ -252,21 +279,8 @@ def test_merge_gives_an_equal_nn_linear(student, sizes):
     what = _name(n_in, n_out, rank, alpha)
     layer, _, weight, bias = build(student, n_in, n_out, rank, alpha)
     a, b = load_factors(layer, n_in, n_out, rank)
-    merged = call(layer.merge, what=f"{what}.merge()", hint=merge_crash_hint)
-    expect_merged_linear(merged, f"{what}.merge()")
-    update, scaling = b @ a, alpha / rank
-    mistakes = {"base.weight + B @ A, without the scaling alpha / rank": Known(
-                    weight + update, SCALING_HINT, "lora_scaling_forgotten"),
-                "base.weight + (rank / alpha) * B @ A, the scaling upside down": Known(
-                    weight + rank / alpha * update, SCALING_HINT, "lora_scaling_inverted")}
-    if n_in == n_out:
-        mistakes["base.weight + scaling * (B @ A).T, the update transposed"] = Known(
-            weight + scaling * update.T, MERGE_HINT, "lora_merge_transposed")
-    merged_weight = merged.weight
-    expect_shape(merged_weight, (n_out, n_in), f"shape of {what}.merge().weight", MERGE_HINT)
-    expect_tensor_close(merged_weight, weight + scaling * update, f"{what}.merge().weight", MERGE_HINT,
-                        diagnoses=mistakes)
-    expect_tensor_close(merged.bias, bias, f"{what}.merge().bias", "the merged layer keeps the base layer's bias.")
+    merged = expect_merge(layer, n_in, n_out, rank, alpha, weight, bias, a, b, what)
+    scaling = alpha / rank
     x = torch.randn(4, n_in)
     expected = lora_output(x, weight, bias, a, b, scaling)
     expect_tensor_close(call(merged, x, what="merged(x)"), expected, "the merged layer's output",
