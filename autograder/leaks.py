@@ -48,7 +48,7 @@ def release_problems(folder: Path) -> list[str]:
       that holds a path of this machine (the course folder or the home folder).
     """
     tools = make_stubs_tool()
-    stubs = tools.build(folder)
+    stubs = tools.build()
     solution_digests = {}
     for rel, stub in stubs.items():
         solution = tools.SOLUTIONS / rel

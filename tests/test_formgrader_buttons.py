@@ -93,7 +93,7 @@ def _lay_reference_over_source(course: Path) -> None:
 @pytest.mark.slow
 def test_generate_and_release_buttons_publish_only_stubs(course, tmp_path, make_stubs):
     folder, module = course
-    stubs = make_stubs.build(None)
+    stubs = make_stubs.build()
     env = _env(tmp_path / "home")
     exchange = tmp_path / "exchange"
     exchange.mkdir()
@@ -123,7 +123,7 @@ def test_generate_button_refuses_a_release_that_gives_checks_away(course, tmp_pa
     """Generate as formgrader runs it (nbgrader's API, in the server's process, from the top folder's config):
     a release with a hidden check in it is removed and the button reports the failure with the list."""
     folder, module = course
-    stubs = make_stubs.build(None)
+    stubs = make_stubs.build()
     env = _env(tmp_path / "home")
     script = """if True:
         import json, sys
@@ -178,7 +178,7 @@ def test_readme_exchange_commands_work_as_written(course, tmp_path, make_stubs):
 
     _run([*course_py, "publish"], top, env)
     assert (folder / "exchange" / "linear-layers" / "outbound" / ASSIGNMENT / "README.md").is_file()
-    assert_source_holds_stubs(folder, make_stubs.build(None))
+    assert_source_holds_stubs(folder, make_stubs.build())
     lines = _run([*course_py, "collect"], top, env).stdout.strip().splitlines()
     assert len(lines) == 1 and "0 submission(s)" in lines[0] and "nothing submitted yet" in lines[0], lines
 

@@ -63,7 +63,7 @@ def _solution_blocks(path: Path) -> list[str]:
 
 @pytest.fixture(scope="module")
 def stubs(make_stubs) -> dict[str, str]:
-    return make_stubs.build(None)
+    return make_stubs.build()
 
 
 @pytest.fixture(scope="module")

@@ -143,11 +143,8 @@ def _replace_block(text: str, begin: str, end: str, block: str, where: str) -> s
     return text[:start] + block + text[stop + len(end):]
 
 
-def build(out_dir: Path | None = None, root: Path = ROOT) -> dict[str, str]:
-    """The student package: {file inside linear_exercises/: text}, helpers as written, stubs as generated.
-
-    out_dir is not used (kept so that callers can say where the files go).
-    """
+def build(root: Path = ROOT) -> dict[str, str]:
+    """The student package: {file inside linear_exercises/: text}, helpers as written, stubs as generated."""
     table = exercises(root)
     solutions = _solution_files(root, table)
     files = {p.relative_to(root / PACKAGE).as_posix(): p.read_text(encoding="utf-8")
@@ -162,7 +159,7 @@ def build(out_dir: Path | None = None, root: Path = ROOT) -> dict[str, str]:
 
 def write(out_dir: Path, root: Path = ROOT) -> None:
     """Write the student package (helpers and stubs) as out_dir, replacing whatever was there."""
-    files = build(out_dir, root)
+    files = build(root)
     if out_dir.exists():
         shutil.rmtree(out_dir)
     for rel, text in files.items():
@@ -295,7 +292,7 @@ def graded_notebook(text: str, table, root: Path = ROOT) -> str:
 def generated(root: Path = ROOT) -> dict[str, str]:
     """Every generated file of the course at root: {path relative to root: text}."""
     table = exercises(root)
-    files = {f"{PACKAGE}/{rel}": text for rel, text in build(None, root).items()}
+    files = {f"{PACKAGE}/{rel}": text for rel, text in build(root).items()}
     files["README.md"] = readme((root / "README.md").read_text(encoding="utf-8"), table)
     files[GRADED_NOTEBOOK] = graded_notebook((root / GRADED_NOTEBOOK).read_text(encoding="utf-8"), table, root)
     return files
@@ -303,7 +300,7 @@ def generated(root: Path = ROOT) -> dict[str, str]:
 
 def stale_package(folder: Path, root: Path = ROOT) -> list[str]:
     """The files of a student package folder that differ from build() (missing and extra ones included)."""
-    want = build(folder, root)
+    want = build(root)
     have = {p.relative_to(folder).as_posix() for p in folder.rglob("*.py") if "__pycache__" not in p.parts} \
         if folder.is_dir() else set()
     diff = {rel for rel, text in want.items()
