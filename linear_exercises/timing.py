@@ -62,6 +62,17 @@ class Timing:
         """The spread of the middle half of the samples (q3 - q1), in seconds."""
         return self.q3 - self.q1
 
+    def rate(self, work: float) -> float:
+        """Work per second at the median time: FLOPs per second if work is in FLOPs, bytes if bytes."""
+        return work / self.median
+
+    def rate_range(self, work: float) -> tuple[float, float]:
+        """Work per second at the slow and the fast quartile of the time (work / q3, work / q1).
+
+        The middle half of the rounds ran at rates between these two.
+        """
+        return work / self.q3, work / self.q1
+
     def __str__(self) -> str:
         return f"{self.median * 1e6:.1f} µs (IQR {self.iqr * 1e6:.1f} µs)"
 
@@ -118,25 +129,35 @@ def linear_bytes(batch: int, n: int, m: int, bytes_per_number: int = 4) -> int:
     return bytes_per_number * (m * n + m + batch * n + batch * m)
 
 
-def measure_bandwidth(mebibytes: int = 128, rounds: int = 7, device: str = "cpu",
-                      sync: Callable[[], object] | None = None) -> dict[str, float]:
-    """Memory bandwidth in GB/s, read-only and for a copy, from a large float32 tensor.
+def memory_streams(mebibytes: int = 128, device: str = "cpu") -> dict[str, tuple[Callable[[], object], int]]:
+    """Two ways to stream a large float32 tensor through memory: {name: (function, bytes it moves)}.
 
-    "read": sum the tensor (each byte read once, nothing written), bytes / median time.
-    "copy": copy it into another tensor, (bytes read + bytes written) / median time.
-    A copy usually shows less: before writing, the processor fetches the memory it writes
-    into. A linear layer mostly reads (its weight), so "read" is its memory roof. The two
-    are timed in turns. Take a size well above the processor's caches (128 MiB is above
-    most), or the figures measure the cache instead of the memory.
-    Returns {"read": GB/s, "copy": GB/s, "read_iqr": GB/s spread, "copy_iqr": ...}.
+    "read": sum the tensor (each byte read once, nothing written).
+    "copy": copy it into another tensor (each byte read once and written once: 2 x the bytes).
+    Time the functions (with time_in_turns, alongside anything you want to compare with them)
+    and divide the bytes by the median time to get a bandwidth. A copy usually shows less:
+    before writing, the processor fetches the memory it writes into. A linear layer mostly
+    reads (its weight), so "read" is its memory roof. Take a size well above the processor's
+    caches (128 MiB is above most), or the figures measure the cache instead of the memory.
     """
     src = torch.randn(mebibytes * 2**20 // 4, device=device)
     dst = torch.empty_like(src)
-    times = time_in_turns({"read": lambda: src.sum(), "copy": lambda: dst.copy_(src)},
-                          rounds=rounds, budget=0, sync=sync)
-    moved = {"read": src.nbytes, "copy": 2 * src.nbytes}
+    return {"read": (lambda: src.sum(), src.nbytes), "copy": (lambda: dst.copy_(src), 2 * src.nbytes)}
+
+
+def measure_bandwidth(mebibytes: int = 128, rounds: int = 7, device: str = "cpu",
+                      sync: Callable[[], object] | None = None) -> dict[str, float]:
+    """Memory bandwidth in GB/s (10^9 bytes per second), read-only and for a copy (see memory_streams).
+
+    The two are timed in turns, once per round. Returns {"read": GB/s, "copy": GB/s,
+    "read_iqr": GB/s spread, "copy_iqr": ...}: rates at the median time, and the spread of
+    the rates of the middle half of the rounds.
+    """
+    streams = memory_streams(mebibytes, device)
+    times = time_in_turns({kind: fn for kind, (fn, _) in streams.items()}, rounds=rounds, budget=0, sync=sync)
     result = {}
-    for kind, timing in times.items():
-        result[kind] = moved[kind] / timing.median / 1e9
-        result[f"{kind}_iqr"] = moved[kind] / timing.q1 / 1e9 - moved[kind] / timing.q3 / 1e9
+    for kind, (_, nbytes) in streams.items():
+        slow, fast = times[kind].rate_range(nbytes / 1e9)
+        result[kind] = times[kind].rate(nbytes / 1e9)
+        result[f"{kind}_iqr"] = fast - slow
     return result
