@@ -3,6 +3,7 @@
 Exercises: the files named in the export block below (`make stubs` writes it from the course's exercise table);
 check one with check("manual_linear"), all with check().
 Provided helpers: data.py (load_digits), training.py (train, accuracy, make_mlp),
+calibration.py (expected_calibration_error, reliability_bins),
 needs.py (needs: lesson cells that wait for an exercise let Run All go on).
 """
 

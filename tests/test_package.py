@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import subprocess
 import sys
 
@@ -93,6 +94,20 @@ def test_training_is_deterministic_and_learns():
     assert a.step_loss == b.step_loss
     assert len(a.epoch_loss) == 3 and len(a.step_loss) == 3 * -(-len(d.x_train) // 64)
     assert a.epoch_loss[-1] < a.epoch_loss[0] and a.test_accuracy[-1] > 0.8
+
+
+def test_calibration_error_on_hand_made_predictions():
+    from linear_exercises.calibration import expected_calibration_error, reliability_bins
+
+    labels = torch.zeros(4, dtype=torch.long)
+    sure = torch.tensor([[50.0, 0.0], [50.0, 0.0], [0.0, 50.0], [0.0, 50.0]])  # confidence 1, half right
+    assert expected_calibration_error(sure, labels) == pytest.approx(0.5)
+    honest = torch.tensor([[math.log(3), 0.0]] * 3 + [[0.0, math.log(3)]])  # confidence 0.75, 3 of 4 right
+    assert expected_calibration_error(honest, labels) == pytest.approx(0.0, abs=1e-6)
+    bins = reliability_bins(honest, labels)
+    assert bins.count.tolist() == [0] * 11 + [4] + [0] * 3  # 0.75 lies in (11/15, 12/15]
+    assert bins.confidence[11].item() == pytest.approx(0.75) and bins.accuracy[11].item() == 0.75
+    assert expected_calibration_error(sure / 100, labels) < 0.5  # a temperature above 1 lowers it
 
 
 def test_quiz_checks_an_answer(capsys):

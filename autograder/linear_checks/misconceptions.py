@@ -71,15 +71,15 @@ _ALL = (
     Misconception("not_saved_for_backward", "backward", "inputs kept without ctx.save_for_backward",
                   "01_what_a_linear_layer_computes.ipynb", "## 10. The backward pass"),
     Misconception("lora_both_random", "lora", "both LoRA factors random (B must start at zero)",
-                  "06_where_linear_layers_are_used.ipynb", "## LoRA: training a low-rank update"),
+                  "06_where_linear_layers_are_used.ipynb", "## 6. LoRA: training a low-rank update"),
     Misconception("lora_scaling_forgotten", "lora", "the LoRA update without its scaling alpha / rank",
-                  "06_where_linear_layers_are_used.ipynb", "## LoRA: training a low-rank update"),
+                  "06_where_linear_layers_are_used.ipynb", "## 6. LoRA: training a low-rank update"),
     Misconception("lora_scaling_inverted", "lora", "the LoRA scaling inverted (rank / alpha)",
-                  "06_where_linear_layers_are_used.ipynb", "## LoRA: training a low-rank update"),
+                  "06_where_linear_layers_are_used.ipynb", "## 6. LoRA: training a low-rank update"),
     Misconception("lora_base_trainable", "lora", "the base layer left trainable under LoRA",
-                  "06_where_linear_layers_are_used.ipynb", "## LoRA: training a low-rank update"),
+                  "06_where_linear_layers_are_used.ipynb", "## 6. LoRA: training a low-rank update"),
     Misconception("lora_merge_transposed", "lora", "the LoRA update merged transposed ((B @ A).T)",
-                  "06_where_linear_layers_are_used.ipynb", "## LoRA: training a low-rank update"),
+                  "06_where_linear_layers_are_used.ipynb", "## 6. LoRA: training a low-rank update"),
 )
 CATALOGUE: dict[str, Misconception] = {m.key: m for m in _ALL}
 
