@@ -55,9 +55,12 @@ env-exists:
 
 
 # The environment's bin/ first on PATH: nbgrader's formgrader runs tools from it (alembic).
+# formgrader_names (autograder/server_extensions/): formgrader shows a student without names by the id.
 lab: $(STAMP)
-	PATH="$(abspath $(BIN)):$$PATH" $(BIN)/jupyter lab --ip 127.0.0.1 --port $(PORT) $(ALLOW_ROOT) \
-		--ServerApp.root_dir="$(CURDIR)" --LabApp.default_url=/lab/tree/notebooks
+	PATH="$(abspath $(BIN)):$$PATH" PYTHONPATH="$(CURDIR)/autograder/server_extensions" \
+		$(BIN)/jupyter lab --ip 127.0.0.1 --port $(PORT) $(ALLOW_ROOT) \
+		--ServerApp.root_dir="$(CURDIR)" --LabApp.default_url=/lab/tree/notebooks \
+		--ServerApp.jpserver_extensions formgrader_names=True
 
 test: $(STAMP)
 	$(BIN)/python -m pytest

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import shutil
 import unicodedata
+import warnings
 from pathlib import Path
 
 import student_ids
@@ -13,13 +14,32 @@ from records import _write_checks
 
 
 def _student_row(gb, student: str) -> None:
-    """The student's gradebook row: kept as it is when there (names from a class list), else named by the id."""
+    """The student's gradebook row: kept as it is when there (names from a class list), else made without names.
+
+    A student without names is shown by the id: by formgrader (with formgrader_names.py), in
+    grades.csv (empty name columns) and in the LMS files. The email is blank, not None, which
+    formgrader would write as "None".
+    """
     from nbgrader.api import MissingEntry
 
     try:
         gb.find_student(student)
-    except MissingEntry:  # formgrader shows "id, " rather than "None, None"
-        gb.add_student(student, last_name=student, first_name="", email="")
+    except MissingEntry:
+        gb.add_student(student, email="")
+
+
+def _submission(gb, student: str, **kwargs):
+    """The student's submission row in gradebook.db, made if new.
+
+    nbgrader makes a new one in a way SQLAlchemy 2 warns about (an SAWarning: "Object of type
+    <SubmittedAssignment> not in session, add operation ... will not proceed"); the row is made
+    all the same, so that one warning, which is nothing the instructor can act on, is not printed.
+    """
+    from sqlalchemy.exc import SAWarning
+
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", r"Object of type <\w+> not in session", SAWarning)
+        return gb.update_or_create_submission(ASSIGNMENT, student, **kwargs)
 
 
 def _write_result(gb, result: dict, notes: list[str] = ()) -> None:
@@ -31,7 +51,7 @@ def _write_result(gb, result: dict, notes: list[str] = ()) -> None:
     student, scores = result["student"], result["scores"]
     _student_row(gb, student)
     when = {"timestamp": scores["timestamp"]} if scores.get("timestamp") else {}
-    sub = gb.update_or_create_submission(ASSIGNMENT, student, **when)
+    sub = _submission(gb, student, **when)
     for nb in sub.notebooks:
         mine = scores["notebooks"].get(nb.name, {"grades": {}, "comments": {}})
         for grade in nb.grades:
@@ -48,7 +68,7 @@ def _write_failure(gb, student: str, seed: int, error: str, notes: list[str] = (
     import html
 
     _student_row(gb, student)
-    sub = gb.update_or_create_submission(ASSIGNMENT, student)
+    sub = _submission(gb, student)
     for nb in sub.notebooks:
         for grade in nb.grades:
             grade.auto_score, grade.needs_manual_grade = 0, False
@@ -95,10 +115,9 @@ def import_students(class_list: Path) -> int:
             why = student_ids.id_problem(student)
             if why:
                 raise SystemExit(f"{class_list}, line {number}: {ascii(student)} is not a student id: {why}")
-            names = {k: (row.get(k) or "").strip() for k in ("first_name", "last_name", "email")}
-            if not names["first_name"] and not names["last_name"]:  # formgrader shows "id, " (not "None, None")
-                names["last_name"] = student
-            gb.update_or_create_student(student, **names)
+            # A blank name is unknown (None): formgrader and the exports then show the student by the id.
+            names = {k: (row.get(k) or "").strip() or None for k in ("first_name", "last_name")}
+            gb.update_or_create_student(student, email=(row.get("email") or "").strip(), **names)
     say(f"students: {len(rows)} from {class_list} in {GRADEBOOK.relative_to(REPO)}")
     return len(rows)
 

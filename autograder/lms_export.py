@@ -6,8 +6,8 @@ export.py calls these functions; this module only needs the standard library. It
       {"student_id": "s001", "first_name": "Ada", "last_name": "Lovelace",
        "email": "ada@example.org", "points": {"manual_linear": 4, "param_count": 2, ...},
        "total": 17}
-  "points" holds every exercise key; first_name, last_name and email may be "" (a student
-  without a class list has last_name = id, first_name = "" and email = "").
+  "points" holds every exercise key; first_name, last_name and email may be "" (all three
+  are for a student without a class list: Canvas's Student column then shows the id).
   export.py builds them from the gradebook.
 - exercises: the EXERCISES table (linear_checks/exercises.py): number, key, title, points.
 

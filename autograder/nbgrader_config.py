@@ -68,3 +68,5 @@ c.Autograde.sanitize_preprocessors = [
 # Run by hand (nbgrader autograde), the first test cell checks every exercise live.
 c.Execute.timeout = 300
 c.Execute.kernel_name = "python3"
+# The feedback page draws its formulas as MathML: it loads no MathJax and reads offline (nbgrader_plugins.py).
+c.GenerateFeedback.exporter_class = "nbgrader_plugins.FeedbackExporter"

@@ -11,6 +11,10 @@ linear_exercises/*.py files), so nothing of value is lost, and:
 Answer cells (nbgrader "solution" cells), if a future version adds any, keep the
 student's text. A note at the top of the notebook, seen in the feedback, says what was
 restored or removed.
+
+FeedbackExporter writes the feedback page (generate_feedback) with every formula as MathML,
+which the browser draws itself: the page needs no MathJax and nothing from the network, so a
+student reads the backward-pass formulas offline too.
 """
 
 from __future__ import annotations
@@ -22,6 +26,10 @@ import string
 from pathlib import Path
 
 import nbformat
+from bs4 import BeautifulSoup
+from jinja2 import pass_context
+from nbconvert.exporters import HTMLExporter
+from nbconvert.filters.markdown_mistune import IPythonRenderer, MarkdownWithMath
 from nbgrader.preprocessors import NbGraderPreprocessor
 
 from linear_checks.exercises import EXERCISES  # the exercise table (the course's, never a student's)
@@ -134,3 +142,50 @@ class RebuildFromSource(NbGraderPreprocessor):
             cells.insert(0, note_cell(lines))
         nb.cells = cells
         return nb, resources
+
+
+def _mathml(latex: str, display: str) -> str:
+    """A formula as MathML (display "block" or "inline"); the LaTeX as code if it cannot be converted."""
+    from latex2mathml.converter import convert
+
+    try:
+        return convert(latex, display=display)
+    except Exception:  # noqa: BLE001 - a formula the converter does not know: shown as written
+        return f"<code>{html.escape(latex)}</code>"
+
+
+class MathMLRenderer(IPythonRenderer):
+    """Markdown to HTML, each formula ($...$, $$...$$, \\begin{...}) as MathML."""
+
+    def block_math(self, body: str) -> str:
+        return _mathml(body, "block")
+
+    def latex_environment(self, name: str, body: str) -> str:
+        return _mathml(f"\\begin{{{name}}}{body}\\end{{{name}}}", "block")
+
+    def inline_math(self, body: str) -> str:
+        return _mathml(body, "inline")
+
+
+class FeedbackExporter(HTMLExporter):
+    """The feedback page: formulas as MathML, and no script from the network (nbgrader's template adds MathJax's)."""
+
+    @pass_context
+    def markdown2html(self, context, source):
+        """As HTMLExporter.markdown2html, with MathMLRenderer."""
+        cell = context.get("cell", {})
+        renderer = MathMLRenderer(
+            escape=False, attachments=cell.get("attachments", {}), embed_images=self.embed_images,
+            path=context.get("resources", {}).get("metadata", {}).get("path", ""),
+            anchor_link_text=self.anchor_link_text, exclude_anchor_links=self.exclude_anchor_links,
+            **self.lexer_options)
+        return MarkdownWithMath(renderer=renderer).render(source)
+
+    def from_notebook_node(self, nb, resources=None, **kw):
+        page, resources = super().from_notebook_node(nb, resources, **kw)
+        soup = BeautifulSoup(page, features="html.parser")
+        for script in soup.select("script"):
+            src = script.get("src", "")
+            if "://" in src or src.startswith("//") or script.get("type") == "text/x-mathjax-config":
+                script.decompose()
+        return str(soup), resources

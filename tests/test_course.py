@@ -12,7 +12,7 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from conftest import REPO, load_course
+from conftest import REPO, load_by_path, load_course
 
 COURSE = REPO / "autograder"
 NOTEBOOK = COURSE / "source" / "linear_layers" / "linear_layers.ipynb"
@@ -131,10 +131,20 @@ def test_class_list_names_students_for_formgrader(tmp_path):
     with Gradebook(f"sqlite:///{course.paths.GRADEBOOK}") as gb:
         ada, bob = gb.find_student("ada"), gb.find_student("bob")
         assert (ada.first_name, ada.last_name, ada.email) == ("Ada", "Lovelace", "ada@example.org")
-        assert (bob.first_name, bob.last_name) == ("", "bob")  # named by the id, never "None, None"
+        assert (bob.first_name, bob.last_name, bob.email) == (None, None, "")  # no names: formgrader shows the id
     (tmp_path / "bad.csv").write_text("id,first_name\n../eve,Eve\n")
     with pytest.raises(SystemExit, match="line 2"):
         course.gradebook.import_students(tmp_path / "bad.csv")
+
+
+def test_formgrader_scripts_name_a_student_without_names_by_the_id():
+    """make lab's formgrader_names extension serves formgrader's student-list scripts with the name line changed."""
+    names = load_by_path("formgrader_names", REPO / "autograder" / "server_extensions" / "formgrader_names.py")
+    for script, student_id in names.SCRIPTS.items():
+        text = names.patched_script(script)
+        assert names.NAME_LINE not in text, f"{script}: nbgrader's 'last, first' line is still there"
+        assert f"var name = {names.KNOWN_NAMES} || {student_id};" in text, script
+    assert "formgrader_names=True" in (REPO / "Makefile").read_text()
 
 
 def test_student_requirements_hold_no_instructor_tool():

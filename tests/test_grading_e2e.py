@@ -380,10 +380,16 @@ def small_class(tmp_path_factory):
         return proc.stdout
 
     run("release")
-    downloads = tmp_path_factory.mktemp("small-download")
     changes = {"alice": lambda p: _solved(p, *ALL),
                "bob": lambda p: (_solved(p, *ALL), _append(p, "manual_linear", "def manual_linear(x, weight, bias=None):"
                                                                               "\n    return x @ weight.T"))}
+    run("collect", "--zip", str(_lms_download(tmp_path_factory, course, changes)))
+    return course, run
+
+
+def _lms_download(tmp_path_factory, course: Path, changes: dict) -> Path:
+    """A folder of <student>.zip, each the release with change(its linear_exercises/) made."""
+    downloads = tmp_path_factory.mktemp("download")
     for student, change in changes.items():
         folder = tmp_path_factory.mktemp(student) / "linear_layers"
         shutil.copytree(course / "release" / "linear_layers", folder)
@@ -392,8 +398,7 @@ def small_class(tmp_path_factory):
             for path in folder.rglob("*"):
                 if path.is_file():
                     archive.write(path, str(path.relative_to(folder)))
-    run("collect", "--zip", str(downloads))
-    return course, run
+    return downloads
 
 
 def _records(course: Path) -> dict[str, dict]:
@@ -482,3 +487,86 @@ def test_no_control_character_reaches_a_feedback_page_or_a_stored_result(graded_
     for line in text.splitlines():
         if re.match(r"\s*(Exercise \d|Total\b)", line):
             assert re.match(r"Exercise \d \(\w+\): 0 / \d+ points", line), line
+
+
+# -- a fresh course, a student without a class list (issue 25) ---------------------------------------
+@pytest.fixture(scope="module")
+def first_autograde(tmp_path_factory):
+    """A fresh copy of the course; dana (all solved, in no class list) collected, autograded and exported.
+    Returns (course, what the first autograde printed on stdout and stderr)."""
+    course = load_course().assign.copy_course(tmp_path_factory.mktemp("fresh-course"))
+
+    def run(*args: str) -> str:
+        proc = subprocess.run([sys.executable, str(course / "course.py"), *args], text=True,
+                              capture_output=True, timeout=900)
+        assert proc.returncode == 0, f"course.py {' '.join(args)} failed:\n{proc.stdout}\n{proc.stderr}"
+        return proc.stdout + proc.stderr
+
+    run("release")
+    run("collect", "--zip", str(_lms_download(tmp_path_factory, course, {"dana": lambda p: _solved(p, *ALL)})))
+    out = run("autograde", "--jobs", "1")
+    run("export")
+    return course, out
+
+
+def test_the_first_autograde_prints_no_sqlalchemy_warning(first_autograde):
+    _, out = first_autograde
+    assert "1 of 1 submission(s) graded" in out, out
+    assert "sawarning" not in out.lower() and "sqlalchemy" not in out.lower(), out
+
+
+def test_a_student_without_names_is_named_by_the_id_in_the_exports(first_autograde):
+    course, _ = first_autograde
+    with open(course / "grades.csv", newline="") as f:
+        (row,) = list(csv.DictReader(f))
+    assert (row["student_id"], row["last_name"], row["first_name"]) == ("dana", "", "")
+    with open(course / "grades_canvas.csv", newline="", encoding="utf-8") as f:
+        canvas = list(csv.DictReader(f))
+    assert canvas[-1]["Student"] == "dana"
+    with open(course / "grades_moodle.csv", newline="", encoding="utf-8") as f:
+        (moodle,) = list(csv.DictReader(f))
+    assert (moodle["Username"], moodle["First name"], moodle["Last name"]) == ("dana", "", "")
+
+
+def _feedback_page(course: Path) -> Path:
+    return course / "feedback" / "dana" / "linear_layers" / "linear_layers.html"
+
+
+def test_the_feedback_page_loads_nothing_from_the_network_and_holds_its_formulas_as_mathml(first_autograde):
+    course, _ = first_autograde
+    page = _feedback_page(course).read_text(encoding="utf-8")
+    remote = re.findall(r"<(?:script|link|img|iframe)\b[^>]*\b(?:src|href)=[\"']?(?:[a-z]+:)?//[^>]*>", page, re.I)
+    assert remote == [], remote
+    assert not re.search(r"<script[^>]*mathjax", page, re.I) and "MathJax.Hub" not in page  # no MathJax at all
+    assert page.count("<math") >= 1 and "\\partial" not in page  # the backward-pass formulas, drawn
+
+
+def test_the_feedback_formulas_render_in_chromium_with_the_network_closed(first_autograde):
+    from test_browser import ARTIFACTS, CHROMIUM_ARGS, _chromium
+
+    chromium = _chromium()
+    if chromium is None:
+        pytest.skip("Chromium is not installed (Debian: apt-get install chromium)")
+    from playwright.sync_api import sync_playwright
+
+    course, _ = first_autograde
+    asked = []  # every address the page asked for that is not the file itself
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=chromium, headless=True, args=CHROMIUM_ARGS)
+        try:
+            context = browser.new_context(offline=True, viewport={"width": 1200, "height": 900})
+            context.route("**/*", lambda route: route.continue_() if route.request.url.startswith("file:")
+                          else (asked.append(route.request.url), route.abort()))
+            page = context.new_page()
+            page.goto(_feedback_page(course).as_uri())
+            formula = page.locator("math[display=block]").first
+            formula.scroll_into_view_if_needed()
+            box = formula.bounding_box()
+            fraction = page.locator("math[display=block] mfrac").first.bounding_box()
+            ARTIFACTS.mkdir(exist_ok=True)
+            page.screenshot(path=str(ARTIFACTS / "feedback-formula-offline.png"))
+        finally:
+            browser.close()
+    assert asked == [], asked
+    # Drawn as a formula: a fraction stands taller than a line of text, and the whole is wide.
+    assert box and fraction and fraction["height"] > 25 and box["width"] > 300, (box, fraction)

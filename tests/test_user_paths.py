@@ -379,7 +379,7 @@ def test_instructor_path_formgrader_in_make_lab(tmp_path):
                     assert f"{total:g} / {TOTAL_POINTS}" in rows[student], (student, rows[student])
                 assert rows["ada"][0] == "Lovelace, Ada", rows
                 for student in ("bob", "carol"):
-                    assert rows[student][0].startswith(student), rows  # named by their id
+                    assert rows[student][:3] == [student, student, ""], rows  # named by the id (formgrader_names)
                 page_text = page.locator("body").inner_text()
                 assert "None, None" not in page_text, page_text
                 _shot(page, "instructor-path-2-students.png")
@@ -391,6 +391,8 @@ def test_instructor_path_formgrader_in_make_lab(tmp_path):
                 _shot(page, "instructor-path-3-submissions.png")
                 submissions = page.locator("body").inner_text()
                 assert "None, None" not in submissions, submissions
+                names = [name.strip() for name in page.locator("td.student-name").all_inner_texts()]
+                assert sorted(names) == ["Lovelace, Ada", "bob", "carol"], names
             finally:
                 context.close()
         assert "linear_layers" in assignments
