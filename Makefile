@@ -11,7 +11,7 @@ EX ?=
 ALLOW_ROOT := $(if $(filter 0,$(shell id -u)),--allow-root,)
 
 .PHONY: help install env-exists lab test test-fast check stubs stubs-check bench bench-grading clean \
-	release solutions publish collect students autograde feedback export report grade
+	release solutions publish collect students autograde feedback export report grade hub hub-remove
 
 help:
 	@echo "make lab          create the environment if needed and start JupyterLab on the course"
@@ -31,6 +31,8 @@ help:
 	@echo "make export       autograder/grades.csv, grades_by_exercise.csv, grades_canvas.csv, grades_moodle.csv"
 	@echo "make report       autograder/class_report.html: scores, failing checks, misconceptions, similar code"
 	@echo "make grade        autograde + export + report"
+	@echo "sudo make hub     a class on JupyterHub on this machine: accounts, exchange, published assignment"
+	@echo "                  (INSTRUCTOR=name STUDENTS=\"a b\" HUB_PORT=8000); sudo make hub-remove undoes it"
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 11), "Python 3.11 or newer is needed, found " + sys.version' 
@@ -115,6 +117,18 @@ report: env-exists
 	$(COURSE) report
 
 grade: autograde export report
+
+# A class on JupyterHub (autograder/hub/class_hub.py says what it sets up), as root.
+HUB_DIR ?= /srv/linear-layers-hub
+HUB_PORT ?= 8000
+INSTRUCTOR ?= instructor
+STUDENTS ?= alice bob
+hub: env-exists
+	$(BIN)/python autograder/hub/class_hub.py start --hub-dir "$(HUB_DIR)" --port $(HUB_PORT) \
+	  --instructor "$(INSTRUCTOR)" --students "$(STUDENTS)"
+
+hub-remove: env-exists
+	$(BIN)/python autograder/hub/class_hub.py remove --hub-dir "$(HUB_DIR)"
 
 bench-grading: env-exists
 	$(BIN)/python benchmarks/bench_grading.py

@@ -7,6 +7,7 @@ import unicodedata
 import warnings
 from pathlib import Path
 
+import collector
 import student_ids
 from nbgrader_commands import nbgrader
 from paths import ASSIGNMENT, COURSE, GRADEBOOK, NOTEBOOK, REPO, say, submitted_students
@@ -93,6 +94,23 @@ def _replace_outputs(student: str, files: dict[str, bytes]) -> None:
         path = COURSE.joinpath(*parts)
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_bytes(data)
+    _keep_submission_secret(student)
+
+
+def _keep_submission_secret(student: str) -> None:
+    """nbgrader's submission_secret.txt beside the feedback: release_feedback (formgrader's button) needs it.
+
+    nbgrader's submit writes it into every submission from the exchange; the feedback a
+    student fetches is filed under a hash of it, so only that student can fetch it. A
+    submission from an LMS download has none: hand those students their HTML file.
+    """
+    feedback = COURSE / "feedback" / student / ASSIGNMENT
+    try:
+        secret = collector.read_regular(COURSE / "submitted" / student / ASSIGNMENT, "submission_secret.txt", 1024)
+    except (OSError, collector.Refused):  # none (an LMS download), or not a plain small file
+        return
+    if feedback.is_dir():
+        (feedback / "submission_secret.txt").write_bytes(secret)
 
 
 def import_students(class_list: Path) -> int:
@@ -123,13 +141,13 @@ def import_students(class_list: Path) -> int:
 
 
 def _html_only_feedback(students: list[str]) -> None:
-    """Leave only the HTML (and timestamp) in each feedback folder: what students may be handed."""
+    """Leave only the HTML (and nbgrader's timestamp and secret) in each feedback folder: what students may be handed."""
     for student in students:
         feedback = COURSE / "feedback" / student / ASSIGNMENT
         # generate_feedback copies the whole autograded folder; students get only the HTML.
         if feedback.is_dir():
             for path in sorted(feedback.rglob("*"), reverse=True):
-                if path.is_file() and path.suffix != ".html" and path.name != "timestamp.txt":
+                if path.is_file() and path.suffix != ".html" and path.name not in collector.NBGRADER_OWN_FILES:
                     path.unlink()
                 elif path.is_dir() and not any(path.iterdir()):
                     path.rmdir()
