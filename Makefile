@@ -10,7 +10,7 @@ EX ?=
 # JupyterLab refuses to run as root unless told it may (containers, CI machines).
 ALLOW_ROOT := $(if $(filter 0,$(shell id -u)),--allow-root,)
 
-.PHONY: help install env-exists lab test test-fast check stubs stubs-check bench bench-grading clean \
+.PHONY: help install env-exists lab test test-fast test-install check stubs stubs-check bench bench-grading clean \
 	release solutions publish collect students autograde feedback export report grade hub hub-remove
 
 help:
@@ -19,6 +19,7 @@ help:
 	@echo "make check EX=manual_linear   run the graded checks of one exercise (all without EX)"
 	@echo "make stubs        regenerate linear_exercises/ (student stubs) from solutions/"
 	@echo "make test-fast    the suite without the slow tests (notebooks, browser)"
+	@echo "make test-install the student's set-up from a fresh release folder, in a new environment (CI runs it too)"
 	@echo "make bench        print the course's speed figures (bench-results/ gets the JSON)"
 	@echo "Instructors (nbgrader course in autograder/):"
 	@echo "make release      student version of the graded assignment in autograder/release/"
@@ -66,6 +67,10 @@ lab: $(STAMP)
 
 test: $(STAMP)
 	$(BIN)/python -m pytest
+
+# The student's set-up from a fresh release folder alone, in a new environment (PyTorch again: minutes, 5 GB).
+test-install: env-exists
+	LINEAR_INSTALL_TEST=1 $(BIN)/python -m pytest tests/test_release_install.py -s
 
 test-fast: env-exists
 	$(BIN)/python -m pytest -m "not slow"

@@ -10,6 +10,7 @@ them, in the repository's top folder, with HOME in a temporary folder.
 
 from __future__ import annotations
 
+import csv
 import json
 import os
 import shutil
@@ -165,7 +166,8 @@ def test_generate_button_refuses_a_release_that_gives_checks_away(course, tmp_pa
 
 @pytest.mark.slow
 def test_readme_exchange_commands_work_as_written(course, tmp_path, make_stubs):
-    """publish; students fetch and submit with the README's commands in the repository's top folder; collect.
+    """publish; students fetch and submit with the README's commands in the repository's top folder; collect,
+    autograde, export; feedback released and fetched through the exchange.
     No NBGRADER_EXCHANGE anywhere: the course's nbgrader_config.py is the one setting."""
     folder, _ = course
     top = folder.parent
@@ -194,6 +196,18 @@ def test_readme_exchange_commands_work_as_written(course, tmp_path, make_stubs):
     (handed_in,) = (folder / "submitted").glob(f"*/{ASSIGNMENT}")
     handed_in_file = handed_in / "linear_exercises" / "param_count.py"
     assert handed_in_file.read_bytes() == (SOLUTIONS / "param_count.py").read_bytes()
+
+    # Graded and exported; the feedback goes back through the exchange with nbgrader's own commands
+    # (formgrader's Release Feedback button runs release_feedback) and the student fetches it.
+    _run([*course_py, "autograde", "--jobs", "1"], top, env)
+    _run([*course_py, "export"], top, env)
+    with open(folder / "grades_by_exercise.csv") as f:
+        (row,) = list(csv.DictReader(f))
+    assert float(row["check_param_count"]) == 2 and float(row["total"]) == 2, row
+    _run(["nbgrader", "release_feedback", ASSIGNMENT], folder, env)
+    _run(["nbgrader", "fetch_feedback", ASSIGNMENT], top, env)
+    (page,) = (top / ASSIGNMENT / "feedback").glob("*/linear_layers.html")
+    assert "Score: 2.0" in page.read_text(encoding="utf-8")
 
     # An exchange that cannot be used: the error says which setting to change.
     blocker = tmp_path / "a-file"

@@ -1,7 +1,7 @@
 """Attempts to get points without doing the work get 0 in a self-check too (see tests/tampering/README.md).
 
-The class pipeline runs every attempt as well (tests/test_grading_e2e.py); this is the
-fast path a student's own check() takes, run in one sandbox for all attempts.
+This is the fast path a student's own check() takes, run in one sandbox for all attempts;
+the class pipeline runs those aimed at the pipeline as well (tests/test_grading_e2e.py).
 """
 
 from __future__ import annotations
