@@ -86,6 +86,7 @@ def test_a_fresh_environment_from_the_release_folder_runs_the_lessons_and_the_se
     t = time.monotonic()
     lessons = sorted(folder.glob("[0-9][0-9]_*.ipynb"))
     assert len(lessons) == 9, lessons
+    (tmp_path / "executed").mkdir()
 
     def execute(lesson: Path) -> tuple[str, subprocess.CompletedProcess]:
         out = tmp_path / "executed" / lesson.name
