@@ -187,7 +187,7 @@ terminal opened in this folder:
 | start JupyterLab | `.venv/bin/jupyter lab` | `.venv\\Scripts\\jupyter lab` |
 
 These steps were tried on Linux; macOS takes the same commands. The install downloads
-PyTorch (on Linux with its CUDA libraries: about 4.9 GiB installed, 4.2 GiB of it PyTorch; pip's `--index-url https://download.pytorch.org/whl/cpu` for
+PyTorch (on Linux with its CUDA libraries: about 5.8 GiB installed, 4.3 GiB of it PyTorch and CUDA; pip's `--index-url https://download.pytorch.org/whl/cpu` for
 `torch` and `torchvision` gets the much smaller CPU-only build) and takes a few minutes.
 The self-check runs your code in a separate process; on Linux, if the `bubblewrap`
 package is installed (`sudo apt-get install bubblewrap`), inside a sandbox too. It is not
