@@ -163,10 +163,14 @@ def test_a_class_on_jupyterhub(hub):
     student_home = _home(STUDENT)
     exercise = student_home / "linear_layers" / "linear_exercises" / "manual_linear.py"
 
-    # What the roles cannot do, on the file system: homes are private.
+    # What the roles cannot do, on the file system: homes are private, and so are the hub's secrets.
     for other in (INSTRUCTOR, STUDENTS[1]):
         denied = _as_user(STUDENT, "ls", str(_home(other)))
         assert denied.returncode != 0 and "Permission denied" in denied.stderr, denied
+    hub_dir = Path(settings["hub_dir"])
+    for secret in ("passwords", "jupyterhub.sqlite", "jupyterhub_cookie_secret"):
+        denied = _as_user(STUDENT, "head", "-c", "1", str(hub_dir / secret))
+        assert denied.returncode != 0 and "Permission denied" in denied.stderr, (secret, denied)
     assert not (Path(settings["course"]) / "autograder" / "source" / "linear_layers" / "linear_exercises"
                 / "manual_linear.py").read_text().count("torch.addmm")  # source/ holds stubs only
 

@@ -18,7 +18,8 @@ What prepare() sets up, in HUB_DIR (default /srv/linear-layers-hub):
   `make publish`, `make collect`, `make autograde` run as documented. The assignment is
   published at set-up so that students can fetch it at once.
 Every home folder is private (0700): students cannot read each other's work or the
-instructor's gradebook, solutions and hidden checks.
+instructor's gradebook, solutions and hidden checks; the passwords file and JupyterHub's
+database and cookie secret are root's only (tests/test_hub.py tries to read them as a student).
 
 What it does not do (a real server's job; README says how): TLS, an authenticator of the
 school (LDAP, OAuth), a spawner per user in containers, quotas. Hiding formgrader from
@@ -216,6 +217,10 @@ def prepare(hub_dir: Path, instructor: str, students: list[str], venv: Path, por
     secret = hub_dir / "passwords"
     secret.write_text("".join(f"{n} {p}\n" for n, p in passwords.items()), encoding="utf-8")
     secret.chmod(0o600)
+    # JupyterHub's database (its users' tokens) for root only: SQLite keeps an empty file's mode.
+    database = hub_dir / "jupyterhub.sqlite"
+    database.touch()
+    database.chmod(0o600)
 
     course = copy_course(instructor, venv)
     write_role_config(hub_dir / "config" / "student", "student", exchange, None)
