@@ -27,7 +27,6 @@ from pathlib import Path
 
 import pytest
 
-from conftest import REPO
 from test_user_paths import SOLUTION, _copy_with_release
 
 pytestmark = [
