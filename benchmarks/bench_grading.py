@@ -8,8 +8,9 @@ untouched work) are graded four ways, one after the other in the same run:
   4. the same on a loopback cluster: `dask scheduler` + 2 `dask worker` processes on 127.0.0.1.
 Each prints submissions per minute; the one-worker run, less a one-student run, gives
 what one worker core spends per submission (the sizing figure in README.md).
-It also times the student's self-check (public checks, one exercise and all six) from a
-terminal (a fresh Python and sandbox) and as check() in a running kernel (the first call
+It also times the student's self-check (public checks, one exercise and all) from a
+terminal (`python -m linear_exercises`: a fresh Python and sandbox, timed in turns with
+`python -c "import torch"`) and as check() in a running kernel (the first call
 starts the sandbox, later ones find it warm). Prints a table; asserts nothing.
 
     python benchmarks/bench_grading.py                  # 20 submissions
@@ -95,10 +96,14 @@ def bench(students: int, repeats: int, emit, sections=("selfcheck", "grading")) 
                 shutil.copy2(SOLUTION / name, package_root / "linear_exercises" / name)
             from linear_checks.runner import default_sandbox, run_checks
 
-            for label, keys in (("one exercise (manual_linear)", ["manual_linear"]), ("all six exercises", [])):
+            for label, keys in (("one exercise (manual_linear)", ["manual_linear"]), ("all exercises", [])):
                 # a terminal command (Python start and sandbox start included), then check() in a
                 # kernel: its first call starts the sandbox, later calls find it warm
-                cold = [_timed([py, "-m", "linear_checks", *keys], package_root, env) for _ in range(repeats)]
+                # side by side with `python -c "import torch"` (item 6's yardstick: at most 1.3x), in turns
+                cold, torch_import = [], []
+                for _ in range(repeats):
+                    cold.append(_timed([py, "-m", "linear_exercises", *keys], package_root, env))
+                    torch_import.append(_timed([py, "-c", "import torch"], package_root, env))
                 first, warm = [], []
                 for _ in range(repeats):
                     start = time.perf_counter()
@@ -111,7 +116,8 @@ def bench(students: int, repeats: int, emit, sections=("selfcheck", "grading")) 
                         run_checks(keys or None, package_root, sandbox=sandbox)
                         warm.append(time.perf_counter() - start)
                     sandbox.close()
-                emit("selfcheck", f"self-check {label}, from a terminal", statistics.median(cold), "s")
+                emit("selfcheck", f"self-check {label}, from a terminal", statistics.median(cold), "s",
+                     baseline=statistics.median(torch_import), note="ratio to python -c 'import torch', run in turns")
                 emit("selfcheck", f"self-check {label}, first check() in a kernel", statistics.median(first), "s")
                 emit("selfcheck", f"self-check {label}, later check() calls (2 s apart)", statistics.median(warm), "s")
 

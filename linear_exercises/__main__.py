@@ -2,7 +2,7 @@
 
 import sys
 
-from .check import check
+from .check import check, exit_now
 
 summary = check(sys.argv[1] if len(sys.argv) > 1 else None)
-sys.exit(0 if summary is not None and summary.all_passed else 1)
+exit_now(0 if summary is not None and summary.all_passed else 1)

@@ -13,6 +13,8 @@ file and calling check() again always tests the new version.
 from __future__ import annotations
 
 import importlib.util
+import os
+import sys
 from pathlib import Path
 
 PACKAGE_ROOT = Path(__file__).resolve().parents[1]  # the folder that holds linear_exercises/
@@ -46,3 +48,17 @@ def check(exercise: str | None = None):
         raise ImportError("the course's checks (the linear_checks package) were not found: open the notebook "
                           "from the course folder, or install the course environment") from None
     return linear_checks.check(exercise, package_root=PACKAGE_ROOT)
+
+
+def exit_now(code: int) -> None:
+    """End a terminal self-check: stop its sandbox, then exit without Python's shutdown, which takes
+    about 0.5 s with torch and pytest loaded and has nothing left to do."""
+    try:
+        import linear_checks
+    except ImportError:
+        pass
+    else:
+        linear_checks.close()
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(code)

@@ -164,22 +164,33 @@ def test_memory_and_disk_are_limited(box):
 
 
 def test_slow_imports_load_before_ready_for_grading_and_when_idle_for_a_self_check():
-    """sandbox.SLOW_IMPORTS (torchvision): preloaded for class grading; a self-check's sandbox loads it after its first run."""
+    """sandbox.SLOW_IMPORTS: preloaded for class grading; a self-check's sandbox loads them after its first run."""
     from linear_checks.sandbox import SLOW_IMPORTS
 
-    loaded = "import sys\ndef probe():\n    return 'torchvision' in sys.modules\n"
+    # the module names are split so that this file does not name them (a file that does gets them at once)
+    loaded = ("import sys\ndef probe():\n"
+              "    return [n for n in ('matplot' + 'lib.pyplot', 'torch' + 'vision.utils') if n in sys.modules]\n")
     grading = Sandbox(isolate=True, preload=SLOW_IMPORTS)
     self_check = Sandbox(isolate=True)
     try:
         grading.start()
         self_check.start()
-        assert SLOW_IMPORTS == ("torchvision.utils",)
-        assert _ask(grading, loaded) is True
-        assert _ask(self_check, loaded) is False  # the first call does not wait for it
+        assert set(SLOW_IMPORTS) == {"matplotlib.pyplot", "torchvision.utils"}
+        assert _ask(grading, loaded) == list(SLOW_IMPORTS)
+        assert _ask(self_check, loaded) == []  # the first call does not wait for them
         deadline = time.monotonic() + 30
-        while not _ask(self_check, loaded) and time.monotonic() < deadline:
-            time.sleep(1)  # idle: the zygote imports it now
-        assert _ask(self_check, loaded) is True
+        while _ask(self_check, loaded) != list(SLOW_IMPORTS) and time.monotonic() < deadline:
+            time.sleep(1)  # idle: the zygote imports them now
+        assert _ask(self_check, loaded) == list(SLOW_IMPORTS)
     finally:
         grading.close()
         self_check.close()
+
+
+def test_a_file_that_names_matplotlib_can_draw_on_a_fresh_self_check_sandbox():
+    """Before the idle import, a run whose file names matplotlib imports it before it is confined: a confined run
+    could not write matplotlib's font cache."""
+    draws = ("import matplotlib.pyplot as plt\ndef probe():\n    fig = plt.figure(figsize=(1, 1))\n"
+             "    fig.canvas.draw()\n    return fig.canvas.buffer_rgba().shape[2]\n")
+    with Sandbox(isolate=True) as box:
+        assert _ask(box, draws) == 4

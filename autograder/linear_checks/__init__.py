@@ -26,6 +26,14 @@ def launch() -> None:
         _SANDBOX.launch()
 
 
+def close() -> None:
+    """Stop check()'s sandbox (a terminal self-check does before it exits)."""
+    global _SANDBOX
+    if _SANDBOX is not None:
+        _SANDBOX.close()
+        _SANDBOX = None
+
+
 def check(exercise: str | None = None, package_root=None):
     """Run the public checks of one exercise (or all) on linear_exercises/ in package_root; print the feedback."""
     global _SANDBOX

@@ -14,6 +14,7 @@ compares answers with references it computes itself, on inputs it chose.
 from __future__ import annotations
 
 import importlib
+import sys
 
 import wire
 
@@ -162,10 +163,13 @@ class Evaluator:
         coordinates: origin at the bottom left), each image also its colormap's number of "colours" and
         the class name of its "norm".
         """
-        from matplotlib.figure import Figure
         import numpy as np
 
         fig = self.target(request)
+        if "matplotlib.figure" not in sys.modules:  # no Figure can exist (and a confined run cannot import it)
+            raise TypeError(f"expected a matplotlib Figure, got {type(fig).__name__}")
+        from matplotlib.figure import Figure
+
         if type(fig) is not Figure:
             raise TypeError(f"expected a matplotlib Figure, got {type(fig).__name__}")
         render, own_dpi, answer = bool(request.get("render")), fig.dpi, {}

@@ -76,12 +76,14 @@ def _python_paths() -> list[str]:
     return [p for i, p in enumerate(found) if p not in found[:i] and os.path.isdir(p)]
 
 
-# Imports that take long (torchvision: about 1.3 s) and that a submission may need (the
-# reference weight_viz tiles with torchvision's make_grid). The zygote imports them once,
-# so that the runs it forks have them: before it says it is ready when a sandbox is made
-# with preload=SLOW_IMPORTS (class grading), else when it is first idle after a run (a
-# student's check(): the first call answers sooner, and later calls find them loaded).
-SLOW_IMPORTS = ("torchvision.utils",)
+# Imports that take long (torchvision: about 1.3 s, matplotlib.pyplot: 0.3 s) and that a
+# submission may need (weight_viz draws with pyplot; the reference tiles with torchvision's
+# make_grid). The zygote imports them once, so that the runs it forks have them: before it
+# says it is ready when a sandbox is made with preload=SLOW_IMPORTS (class grading), else when
+# it is first idle after a run (a student's check(): the first call answers sooner, and later
+# calls find them loaded). Until then a run whose files name one imports it itself, before it
+# is confined (zygote._mentioned).
+SLOW_IMPORTS = ("matplotlib.pyplot", "torchvision.utils")
 
 CODE_IN_SANDBOX = "/opt/linear_checks"  # where this folder's evaluator code appears inside the sandbox
 

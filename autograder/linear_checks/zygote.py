@@ -42,11 +42,7 @@ def _prepare(config: dict):
     WIPED[:] = config.get("wipe", [])
     KEPT[:] = config.get("keep", [])
     sys.path[:] = [os.path.dirname(os.path.abspath(__file__)), *config["paths"]]
-    os.environ["MPLBACKEND"] = "Agg"
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot  # noqa: F401
+    os.environ["MPLBACKEND"] = "Agg"  # matplotlib is imported with the slow imports (sandbox.SLOW_IMPORTS)
     import numpy  # noqa: F401
     import torch
 
@@ -68,6 +64,16 @@ def _import(modules: list[str]) -> None:
             pass
 
 
+def _mentioned(modules: list[str], files: dict) -> list[str]:
+    """The modules not imported yet whose package a submitted file names (in any way: an import, a string).
+
+    A run imports these before it is confined: matplotlib writes its font cache on first import,
+    and a confined run may create no file.
+    """
+    text = b"".join(base64.b64decode(data) for data in files.values())
+    return [name for name in modules if name not in sys.modules and name.split(".")[0].encode() in text]
+
+
 def _not_dumpable() -> None:
     PR_SET_DUMPABLE = 4
     try:
@@ -76,7 +82,7 @@ def _not_dumpable() -> None:
         pass
 
 
-def _run(torch, inp: int, out: int) -> None:
+def _run(torch, inp: int, out: int, later: list[str]) -> None:
     """The run process: set up the submission's files, confine, then serve the grader."""
     import confine
     import evaluator
@@ -105,6 +111,7 @@ def _run(torch, inp: int, out: int) -> None:
     tempfile.tempdir = scratch
     os.environ["TORCHINDUCTOR_CACHE_DIR"] = os.environ["TRITON_CACHE_DIR"] = scratch
     sys.path.insert(0, os.path.dirname(package))
+    _import(_mentioned(later, first["files"]))
     limits = first.get("limits", {})
     confine.set_limits(int(limits.get("memory_mb", 0)), int(limits.get("cpu_seconds", 0)), int(limits.get("file_mb", 0)))
     confine.apply_seccomp()
@@ -179,7 +186,7 @@ def main() -> None:
                 ctrl.close()
                 os.setsid()
                 signal.signal(signal.SIGCHLD, signal.SIG_DFL)
-                _run(torch, inp, out)
+                _run(torch, inp, out, later)
             except BaseException:  # noqa: BLE001 - the run ends here, whatever happened
                 code = 70
             os._exit(code)

@@ -139,7 +139,8 @@ def _drawn_share(tile: dict) -> float | None:
     ax0, ay0, ax1, ay1 = tile["axes_bbox"]
     height, width = pixels.shape[:2]
     lut = cmap(np.arange(cmap.N), bytes=True)[:, :3].astype(np.float64)
-    picture = pixels[..., :3].numpy().astype(np.float64)
+    lut_norms = (lut ** 2).sum(-1)
+    picture = pixels[..., :3].numpy()  # uint8: only the sampled points are converted
     values = a.double().numpy()
     expected = np.clip(np.floor((values - lo) / (hi - lo) * cmap.N), 0, cmap.N - 1) / cmap.N
     best_error, visible = None, None
@@ -149,8 +150,9 @@ def _drawn_share(tile: dict) -> float | None:
         cols, rows = np.floor(xs).astype(int), np.floor(height - ys).astype(int)
         inside = (((xs > ax0) & (xs < ax1) & (cols >= 0) & (cols < width))[None, :]
                   & ((ys > ay0) & (ys < ay1) & (rows >= 0) & (rows < height))[:, None])
-        colours = picture[np.clip(rows, 0, height - 1)][:, np.clip(cols, 0, width - 1)]
-        distance = ((colours[..., None, :] - lut) ** 2).sum(-1)
+        colours = picture[np.clip(rows, 0, height - 1)][:, np.clip(cols, 0, width - 1)].astype(np.float64)
+        # squared RGB distance to every colour of the colormap, |c - l|^2 = |c|^2 - 2 c.l + |l|^2 (exact: small integers)
+        distance = (colours ** 2).sum(-1)[..., None] - 2 * colours @ lut.T + lut_norms
         position = distance.argmin(-1) / cmap.N
         far = np.sqrt(distance.min(-1)) > COLOUR_TOLERANCE
         errors = [np.where(far, np.inf, np.abs(position - flipped))
