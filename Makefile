@@ -65,8 +65,10 @@ lab: $(STAMP)
 		--ServerApp.root_dir="$(CURDIR)" --LabApp.default_url=/lab/tree/notebooks \
 		--ServerApp.jpserver_extensions formgrader_names=True
 
+# Two test processes (pytest-xdist), each taking whole test files: a file's fixtures (a graded class) are made once.
+TEST_JOBS ?= 2
 test: $(STAMP)
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -n $(TEST_JOBS) --dist loadfile
 
 # The student's set-up from a fresh release folder alone, in a new environment (PyTorch again: minutes, 5 GB).
 test-install: env-exists

@@ -255,8 +255,8 @@ def grading_kit() -> bytes:
     skip = lambda info: None if ("__pycache__" in info.name or info.name.endswith(".pyc")  # noqa: E731
                                  or info.name in stubs) else info
     with tarfile.open(fileobj=buffer, mode="w:gz") as tar:
-        for path in (COURSE / "nbgrader_config.py", COURSE / "nbgrader_plugins.py", COURSE / "paths.py", CHECKS,
-                     HIDDEN_CHECKS, SOURCE):
+        for path in (COURSE / "nbgrader_config.py", COURSE / "nbgrader_plugins.py", COURSE / "paths.py",
+                     COURSE / "startup.py", CHECKS, HIDDEN_CHECKS, SOURCE):
             tar.add(path, arcname=f"autograder/{path.relative_to(COURSE)}", filter=skip)
         tar.add(template, arcname="autograder/gradebook.db")
     template.unlink()

@@ -16,7 +16,8 @@
 The make targets (make release, make solutions, make collect, make autograde, make
 feedback, make export, make report, make grade) call these. Each prints what it did and where.
 
-This file only reads the command line; each stage is a module of this folder:
+This file only reads the command line; each stage is a module of this folder, imported for its command:
+    startup.py             an import every command can do without (first)
     paths.py               where the course's folders and files are
     assign.py              release, publish (source/, the student release, the exchange)
     leaks.py               the audit of a student folder (release_problems)
@@ -39,13 +40,9 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))  # the course's modules, wherever this is run from
 
-from assign import publish, release  # noqa: E402
-from autograde import autograde  # noqa: E402
-from collect import collect  # noqa: E402
-from export import export  # noqa: E402
-from gradebook import feedback, import_students  # noqa: E402
-from reporting import report  # noqa: E402
-from solution_notebooks import solutions  # noqa: E402
+import startup  # noqa: E402
+
+startup.skip_unused_imports()
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -73,25 +70,44 @@ def main(argv: list[str] | None = None) -> int:
     sub.add_parser("export", help="grades.csv, grades_by_exercise.csv, grades_canvas.csv and grades_moodle.csv")
     sub.add_parser("report", help="the class report (class_report.html): what the class got wrong, similar code")
     args = parser.parse_args(argv)
+    # Each command imports only its own stage (export and report need no nbgrader).
     if args.command == "release":
+        from assign import release
+
         release(args.validate)
     elif args.command == "solutions":
+        from solution_notebooks import solutions
+
         solutions(args.jobs, args.lessons)
     elif args.command == "publish":
+        from assign import publish
+
         publish()
     elif args.command == "collect":
+        from collect import collect
+
         collect(args.zip)
     elif args.command == "autograde":
+        from autograde import autograde
+
         results = autograde(args.student, args.jobs, isolate=not args.no_sandbox, force=args.force,
                             scheduler=args.scheduler)
         return 0 if all(r["success"] for r in results) else 1
     elif args.command == "students":
+        from gradebook import import_students
+
         import_students(args.class_list)
     elif args.command == "feedback":
+        from gradebook import feedback
+
         feedback()
     elif args.command == "export":
+        from export import export
+
         export()
     elif args.command == "report":
+        from reporting import report
+
         report()
     return 0
 

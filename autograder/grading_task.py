@@ -102,6 +102,9 @@ class Grader:
         os.environ["LINEAR_HIDDEN_CHECKS"] = str(course / "hidden_checks")
         _forget_kit_modules()  # an earlier kit's checks, if this worker process graded with one
         sys.path.insert(0, str(course))  # this kit's linear_checks, nbgrader_plugins and paths
+        import startup
+
+        startup.skip_unused_imports()  # before nbgrader
         import torch
 
         torch.set_num_threads(1)

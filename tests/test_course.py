@@ -173,3 +173,30 @@ def test_a_check_without_torch_says_what_to_install_in_one_line(tmp_path, make_s
     lines = (proc.stdout + proc.stderr).strip().splitlines()
     assert proc.returncode == 1 and len(lines) == 1, proc.stdout + proc.stderr
     assert "torch" in lines[0] and "pip install -r requirements.txt" in lines[0]
+
+
+def test_course_commands_leave_out_the_iri_parsers_and_still_validate_notebooks():
+    """startup.py: a course command and the nbgrader commands it starts do not import rfc3987_syntax (1.1 s of
+    parser building); nbformat still validates a notebook, and jsonschema still checks the formats the
+    schemas use (uri)."""
+    code = (
+        "import sys; sys.path.insert(0, sys.argv[1]); import startup; startup.skip_unused_imports()\n"
+        "import jsonschema, nbformat\n"
+        "nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell('1 + 1')])\n"
+        "nbformat.validate(nb)\n"
+        "broken = nbformat.v4.new_notebook(); broken.cells.append({'cell_type': 'code'})\n"
+        "try:\n    nbformat.validate(broken)\nexcept nbformat.ValidationError:\n    pass\n"
+        "else:\n    raise SystemExit('an invalid notebook passed')\n"
+        "checker = jsonschema.Draft7Validator.FORMAT_CHECKER\n"
+        "assert not checker.conforms('not a uri', 'uri') and checker.conforms('https://example.org/', 'uri')\n"
+        "assert sys.modules['rfc3987_syntax'] is None\n"
+        "print('ok')\n")
+    proc = subprocess.run([sys.executable, "-c", code, str(COURSE)], capture_output=True, text=True, timeout=120)
+    assert proc.stdout.strip() == "ok", proc.stderr
+    # nbgrader's own command line, as nbgrader_commands starts it
+    startup = load_by_path("course_startup_for_tests", COURSE / "startup.py")
+    proc = subprocess.run([sys.executable, "-c", startup.NBGRADER_MAIN, "--version"], capture_output=True, text=True,
+                          timeout=120)
+    import nbgrader
+
+    assert proc.returncode == 0 and f"nbgrader version {nbgrader.__version__}" in proc.stdout, proc.stdout + proc.stderr

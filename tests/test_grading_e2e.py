@@ -116,8 +116,11 @@ def _classes(path: Path) -> set[int]:
 # Early attempts name no class; these ones end or outlive the process, or print past the checks.
 PROCESS_ATTEMPTS = {"os_exit_at_import", "os_exit_in_call", "sys_exit_at_import", "keyboard_interrupt_at_import",
                     "spawn_a_process", "atexit_prints_score", "print_fake_report"}
+# The endless loops (class 6) cost a worker 25 s each within the time limits; dave's loop at import stands for
+# them here, and tests/test_tampering.py grades them all under the same deadline code.
+HANGS = {"block_signals_and_hang_at_import", "ignore_alarms_and_loop"}
 TAMPERING = [p for p in sorted((Path(__file__).parent / "tampering").glob("*.py"))
-             if _classes(p) - VERDICT_CLASSES or p.stem in PROCESS_ATTEMPTS]
+             if (_classes(p) - VERDICT_CLASSES or p.stem in PROCESS_ATTEMPTS) and p.stem not in HANGS]
 MODULE_TO_KEY = {v: k for k, v in EXERCISE_FILES.items()}
 
 
