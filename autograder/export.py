@@ -14,8 +14,14 @@ def export() -> tuple[Path, Path]:
     import csv
 
     from linear_checks.exercises import EXERCISES
-    from nbgrader.api import Gradebook
+    from nbgrader.api import Gradebook, MissingEntry
 
+    with Gradebook(f"sqlite:///{GRADEBOOK}") as gb:
+        try:
+            gb.find_assignment(ASSIGNMENT)
+        except MissingEntry:
+            raise SystemExit(f"export: the gradebook has no {ASSIGNMENT} yet, so there are no grades to export: "
+                             "run make release, then make collect and make autograde.") from None
     nbgrader("export", "--to", str(COURSE / "grades.csv"), quiet=True)
     with open(COURSE / "grades.csv", newline="") as f:  # nbgrader writes them in gradebook order
         rows = list(csv.reader(f))

@@ -200,3 +200,13 @@ def test_course_commands_leave_out_the_iri_parsers_and_still_validate_notebooks(
     import nbgrader
 
     assert proc.returncode == 0 and f"nbgrader version {nbgrader.__version__}" in proc.stdout, proc.stdout + proc.stderr
+
+
+def test_export_before_any_release_says_what_to_run(tmp_path):
+    """No assignment in the gradebook yet: one line naming the commands to run, no traceback."""
+    course = load_course().assign.copy_course(tmp_path / "course")
+    proc = subprocess.run([sys.executable, str(course / "course.py"), "export"], capture_output=True, text=True,
+                          timeout=300)
+    assert proc.returncode != 0
+    assert "run make release, then make collect and make autograde" in proc.stderr, proc.stderr
+    assert "Traceback" not in proc.stdout + proc.stderr
