@@ -7,7 +7,7 @@ notebook 08 uses) and computed from the medians. This is not a test: nothing her
 asserts a time. Runs on the CPU everywhere, with a fixed, printed number of PyTorch
 threads, and adds the same PyTorch figures on a GPU when one is present (synchronizing
 before every clock reading). The torch section includes a roofline: the memory
-bandwidth (reading a 128 MB tensor; a copy too), the peak (square matmuls), and for
+bandwidth (reading a 128 MiB tensor; a copy too), the peak (square matmuls), and for
 nn.Linear(1000, 1000) at each batch size its arithmetic intensity and the fraction of
 the roofline it attains.
 
@@ -129,9 +129,9 @@ def bench_torch(quick: bool, device: str) -> None:
     # Roofline: memory bandwidth, peak, and where nn.Linear(1000, 1000) lands at each batch size
     bw = measure_bandwidth(128, rounds=rounds, device=device, sync=sync)
     bandwidth = max(bw["read"], bw["copy"])  # both are rates the memory delivers: the roof is the faster
-    row(sec, "memory bandwidth: read (sum of a 128 MB float32 tensor)", bw["read"], "GB/s",
+    row(sec, "memory bandwidth: read (sum of a 128 MiB float32 tensor)", bw["read"], "GB/s",
         note=f"IQR {bw['read_iqr']:.1f} GB/s")
-    row(sec, "memory bandwidth: copy of 128 MB (read + write counted)", bw["copy"], "GB/s",
+    row(sec, "memory bandwidth: copy of 128 MiB (read + write counted)", bw["copy"], "GB/s",
         note=f"IQR {bw['copy_iqr']:.1f} GB/s")
     row(sec, "memory roof of the roofline: the faster of the two", bandwidth, "GB/s")
     # The peak (square matmuls) and the layer's batch sizes are timed together, in turns,
