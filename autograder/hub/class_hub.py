@@ -174,6 +174,8 @@ def write_role_config(folder: Path, role: str, exchange: Path, course_config: Pa
     (folder / "jupyter_server_config.json").write_text(json.dumps(server, indent=2), encoding="utf-8")
     (folder / "labconfig").mkdir(exist_ok=True)
     page = {"disabledExtensions": {f"@jupyter/nbgrader:{n}": True for n in hidden["lab"]}}
+    # no "get notified about Jupyter news?" prompt at every first login (news_url above only empties the feed)
+    page["disabledExtensions"]["@jupyterlab/apputils-extension:announcements"] = True
     (folder / "labconfig" / "page_config.json").write_text(json.dumps(page, indent=2), encoding="utf-8")
     for path in [folder, *folder.rglob("*")]:
         path.chmod(0o755 if path.is_dir() else 0o644)
