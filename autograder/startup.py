@@ -16,7 +16,7 @@ import sys
 UNUSED = ("rfc3987_syntax",)
 
 # `python -c NBGRADER_MAIN <args>`: `python -m nbgrader <args>` (nbgrader's own command line) without them.
-NBGRADER_MAIN = (f"import runpy, sys; sys.modules.update(dict.fromkeys({UNUSED!r})); "
+NBGRADER_MAIN = (f"import runpy, sys; [sys.modules.setdefault(name, None) for name in {UNUSED!r}]; "
                  "runpy.run_module('nbgrader', run_name='__main__', alter_sys=True)")
 
 

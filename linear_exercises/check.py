@@ -13,7 +13,6 @@ file and calling check() again always tests the new version.
 from __future__ import annotations
 
 import importlib.util
-import os
 import sys
 from pathlib import Path
 
@@ -51,14 +50,9 @@ def check(exercise: str | None = None):
 
 
 def exit_now(code: int) -> None:
-    """End a terminal self-check: stop its sandbox, then exit without Python's shutdown, which takes
-    about 0.5 s with torch and pytest loaded and has nothing left to do."""
+    """End a terminal self-check (linear_checks.exit_now: quickly, its sandbox stopped)."""
     try:
         import linear_checks
     except ImportError:
-        pass
-    else:
-        linear_checks.close()
-    sys.stdout.flush()
-    sys.stderr.flush()
-    os._exit(code)
+        sys.exit(code)
+    linear_checks.exit_now(code)

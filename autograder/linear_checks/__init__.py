@@ -10,6 +10,7 @@ checks (public/, and the instructor's hidden folder) and every verdict run here.
 from __future__ import annotations
 
 import os
+import sys
 from pathlib import Path
 
 _SANDBOX = None  # check() keeps its sandbox warm between calls in one kernel
@@ -26,12 +27,15 @@ def launch() -> None:
         _SANDBOX.launch()
 
 
-def close() -> None:
-    """Stop check()'s sandbox (a terminal self-check does before it exits)."""
-    global _SANDBOX
-    if _SANDBOX is not None:
-        _SANDBOX.close()
-        _SANDBOX = None
+def exit_now(code: int, sandbox=None) -> None:
+    """End a terminal self-check: stop its sandbox (check()'s, or the one given), then exit without Python's
+    shutdown, which takes about 0.5 s with torch and pytest loaded and has nothing left to do."""
+    for box in (sandbox, _SANDBOX):
+        if box is not None:
+            box.close()
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(code)
 
 
 def check(exercise: str | None = None, package_root=None):

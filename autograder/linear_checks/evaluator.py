@@ -166,11 +166,8 @@ class Evaluator:
         import numpy as np
 
         fig = self.target(request)
-        if "matplotlib.figure" not in sys.modules:  # no Figure can exist (and a confined run cannot import it)
-            raise TypeError(f"expected a matplotlib Figure, got {type(fig).__name__}")
-        from matplotlib.figure import Figure
-
-        if type(fig) is not Figure:
+        loaded = sys.modules.get("matplotlib.figure")  # not loaded: no Figure exists (a confined run cannot import it)
+        if loaded is None or type(fig) is not loaded.Figure:
             raise TypeError(f"expected a matplotlib Figure, got {type(fig).__name__}")
         render, own_dpi, answer = bool(request.get("render")), fig.dpi, {}
         try:

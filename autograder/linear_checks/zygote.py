@@ -110,8 +110,8 @@ def _run(torch, inp: int, out: int, later: list[str]) -> None:
     # probe by creating one; torch's compiler caches (touched by torchvision's first import) make theirs there.
     tempfile.tempdir = scratch
     os.environ["TORCHINDUCTOR_CACHE_DIR"] = os.environ["TRITON_CACHE_DIR"] = scratch
+    _import(_mentioned(later, first["files"]))  # trusted libraries only, before the submission is importable
     sys.path.insert(0, os.path.dirname(package))
-    _import(_mentioned(later, first["files"]))
     limits = first.get("limits", {})
     confine.set_limits(int(limits.get("memory_mb", 0)), int(limits.get("cpu_seconds", 0)), int(limits.get("file_mb", 0)))
     confine.apply_seccomp()
